@@ -1,0 +1,85 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+
+namespace Perf.Invoker.Json;
+
+/// <summary>Entry points for reading and writing <see cref="IJsonValue{TSelf}"/> types as whole documents.</summary>
+public static class JsonModel
+{
+    /// <summary>
+    /// Reads one JSON document. Any problem with the input, syntax or shape, is a
+    /// <see cref="JsonReadException"/> with a byte offset; nothing else is thrown for bad input.
+    /// Raw members of the result are slices of <paramref name="utf8"/>, which must outlive them.
+    /// </summary>
+    public static T Read<T>(ReadOnlyMemory<byte> utf8) where T : IJsonValue<T>
+    {
+        // JSON text is UTF-8 (RFC 8259 §8.1). Checked once up front (vectorized) so raw members, which
+        // are passed on unread, are valid too.
+        if (!Utf8.IsValid(utf8.Span))
+        {
+            ThrowInvalidUtf8(utf8.Span);
+        }
+
+        var reader = new JsonReader(utf8);
+        try
+        {
+            reader.ReadValue();
+            T value = T.ReadJson(ref reader);
+            if (reader.Read())
+            {
+                throw new JsonReadException($"Unexpected data after the JSON value at byte {reader.TokenStart}.", null, reader.TokenStart);
+            }
+
+            return value;
+        }
+        catch (JsonException e)
+        {
+            // Syntax errors from Utf8JsonReader; its position is line-relative, ours is absolute.
+            throw new JsonReadException($"Malformed JSON at byte {reader.BytesConsumed}: {e.Message}", null, reader.BytesConsumed, e);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Utf8JsonReader.GetString on an escape that is not valid UTF-16 (a lone \ud800).
+            throw new JsonReadException($"Invalid string at byte {reader.TokenStart}: {e.Message}", null, reader.TokenStart, e);
+        }
+    }
+
+    public static T Read<T>(string json) where T : IJsonValue<T> => Read<T>(Encoding.UTF8.GetBytes(json));
+
+    /// <summary>Writes one value as a compact JSON document.</summary>
+    public static void Write<T>(IBufferWriter<byte> output, T value) where T : IJsonValue<T>
+    {
+        var writer = new JsonWriter(output);
+        value.WriteJson(ref writer);
+        writer.Flush();
+    }
+
+    /// <summary>Writes one value into a new array (convenient, allocating; not for hot paths).</summary>
+    public static byte[] ToUtf8Bytes<T>(T value) where T : IJsonValue<T>
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        Write(buffer, value);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static string ToJsonString<T>(T value) where T : IJsonValue<T> => Encoding.UTF8.GetString(ToUtf8Bytes(value));
+
+    private static void ThrowInvalidUtf8(ReadOnlySpan<byte> utf8)
+    {
+        Span<char> scratch = stackalloc char[256];
+        int offset = 0;
+        while (true)
+        {
+            var status = Utf8.ToUtf16(utf8.Slice(offset), scratch, out int read, out _, replaceInvalidSequences: false);
+            offset += read;
+            if (status != System.Buffers.OperationStatus.DestinationTooSmall)
+            {
+                break;
+            }
+        }
+
+        throw new JsonReadException($"Invalid UTF-8 at byte {offset}.", null, offset);
+    }
+}

@@ -1,0 +1,3 @@
+using Perf.Invoker.Host;
+
+return await InvokerCommand.RunAsync(args);

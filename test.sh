@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds and runs every test of the project, installing what the tests need when it is missing and
+# starting the services they use. Ends with "N passed, N failed" (", N skipped" when any) on its own
+# line and exits non-zero when anything failed. .ci/run calls exactly this.
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+OUT=$ROOT/.test-output
+rm -rf "$OUT" && mkdir -p "$OUT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+passed=0 failed=0 skipped=0
+
+apt_updated=0
+need_deb() { # need_deb COMMAND PACKAGE: install PACKAGE as root when COMMAND is missing
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" != 0 ]; then echo "test.sh: '$1' is missing; install the Debian package '$2'" >&2; return 1; fi
+  [ $apt_updated = 1 ] || { apt-get update -qq >/dev/null; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+
+need_deb node nodejs || exit 1
+
+# --- .NET: build once, then each test project -----------------------------------------------------
+if ! dotnet build Perf.Invoker.sln -c Release -warnaserror >"$OUT/build.log" 2>&1; then
+  grep -E "error|warning" "$OUT/build.log" | sort -u | head -50
+  echo "build failed"
+  failed=$((failed + 1))
+else
+  for proj in tests/*/*.csproj; do
+    name=$(basename "$proj" .csproj)
+    dotnet test "$proj" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$OUT" \
+      >"$OUT/$name.log" 2>&1
+    trx="$OUT/$name.trx"
+    if [ -f "$trx" ]; then
+      counters=$(grep -o '<Counters [^>]*>' "$trx")
+      p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+      f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+      t=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+      s=$((t - p - f))
+      passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+      echo "$name: $p passed, $f failed, $s skipped"
+      [ "$f" = 0 ] || grep -E "^\s+Failed |Error Message" -A3 "$OUT/$name.log" | head -60
+    else
+      echo "$name: no results"; tail -20 "$OUT/$name.log"; failed=$((failed + 1))
+    fi
+  done
+fi
+
+# --- Node.js runtime tests --------------------------------------------------------------------------
+if ls runtimes/nodejs/test/*.test.js >/dev/null 2>&1; then
+  node --test --test-reporter=tap runtimes/nodejs/test/ >"$OUT/nodejs.tap" 2>&1
+  p=$(grep -E '^# pass ' "$OUT/nodejs.tap" | awk '{print $3}'); f=$(grep -E '^# fail ' "$OUT/nodejs.tap" | awk '{print $3}')
+  s=$(grep -E '^# skipped ' "$OUT/nodejs.tap" | awk '{print $3}')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-1})); skipped=$((skipped + ${s:-0}))
+  echo "runtimes/nodejs: ${p:-0} passed, ${f:-1} failed"
+  [ "${f:-1}" = 0 ] || grep -E "^not ok" -A12 "$OUT/nodejs.tap" | head -60
+fi
+
+# --- Benchmark smoke: every benchmark runs once in process (numbers are not read) ------------------
+if [ -f "$OUT/build.log" ] && ! grep -q "build failed" "$OUT/build.log"; then
+  if dotnet run -c Release --no-build --project bench/Perf.Invoker.Benchmarks -- --smoke --filter '*' \
+      >"$OUT/bench-smoke.log" 2>&1; then
+    passed=$((passed + 1)); echo "benchmark smoke: passed"
+  else
+    failed=$((failed + 1)); echo "benchmark smoke: failed"; tail -30 "$OUT/bench-smoke.log"
+  fi
+fi
+
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]
