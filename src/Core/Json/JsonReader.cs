@@ -28,6 +28,12 @@ public ref struct JsonReader
         _reader = new Utf8JsonReader(utf8.Span, new JsonReaderOptions { MaxDepth = MaxDepth });
     }
 
+    /// <summary>
+    /// The JSON member whose value is being read, set by generated readers before each value so that
+    /// errors from nested and hand-written readers can name it; null at the top level.
+    /// </summary>
+    public string? Member { readonly get; set; }
+
     public readonly JsonTokenType TokenType => _reader.TokenType;
 
     /// <summary>Offset of the current token in the input.</summary>
@@ -51,20 +57,20 @@ public ref struct JsonReader
     }
 
     /// <summary>Checks that the current token opens an object.</summary>
-    public readonly void ExpectStartObject(string? member)
+    public readonly void ExpectStartObject()
     {
         if (_reader.TokenType != JsonTokenType.StartObject)
         {
-            ThrowUnexpected(member, "an object");
+            ThrowUnexpected("an object");
         }
     }
 
     /// <summary>Checks that the current token opens an array.</summary>
-    public readonly void ExpectStartArray(string? member)
+    public readonly void ExpectStartArray()
     {
         if (_reader.TokenType != JsonTokenType.StartArray)
         {
-            ThrowUnexpected(member, "an array");
+            ThrowUnexpected("an array");
         }
     }
 
@@ -120,85 +126,85 @@ public ref struct JsonReader
 
     public readonly bool IsNull => _reader.TokenType == JsonTokenType.Null;
 
-    public readonly string GetString(string member)
+    public readonly string GetString()
     {
         if (_reader.TokenType != JsonTokenType.String)
         {
-            ThrowUnexpected(member, "a string");
+            ThrowUnexpected("a string");
         }
 
         return _reader.ValueIsEscaped ? _reader.GetString()! : Encoding.UTF8.GetString(_reader.ValueSpan);
     }
 
     /// <summary>Reads a string through the shared pool: recurring values are not allocated again.</summary>
-    public readonly string GetInternedString(string member)
+    public readonly string GetInternedString()
     {
         if (_reader.TokenType != JsonTokenType.String)
         {
-            ThrowUnexpected(member, "a string");
+            ThrowUnexpected("a string");
         }
 
         return _reader.ValueIsEscaped ? _reader.GetString()! : JsonStringPool.Shared.GetOrAdd(_reader.ValueSpan);
     }
 
     /// <summary>The raw bytes of the current string token, unescaped only when the input escaped them.</summary>
-    public readonly ReadOnlySpan<byte> GetUtf8String(string member)
+    public readonly ReadOnlySpan<byte> GetUtf8String()
     {
         if (_reader.TokenType != JsonTokenType.String)
         {
-            ThrowUnexpected(member, "a string");
+            ThrowUnexpected("a string");
         }
 
         return _reader.ValueIsEscaped ? UnescapedName() : _reader.ValueSpan;
     }
 
-    public readonly bool GetBoolean(string member) => _reader.TokenType switch
+    public readonly bool GetBoolean() => _reader.TokenType switch
     {
         JsonTokenType.True => true,
         JsonTokenType.False => false,
-        _ => ThrowUnexpected<bool>(member, "true or false"),
+        _ => ThrowUnexpected<bool>("true or false"),
     };
 
-    public readonly long GetInt64(string member)
+    public readonly long GetInt64()
     {
         if (_reader.TokenType != JsonTokenType.Number)
         {
-            ThrowUnexpected(member, "a number");
+            ThrowUnexpected("a number");
         }
 
         if (!_reader.TryGetInt64(out long value))
         {
-            ThrowOutOfRange(member, "a 64-bit integer");
+            ThrowOutOfRange("a 64-bit integer");
         }
 
         return value;
     }
 
-    public readonly int GetInt32(string member)
+    public readonly int GetInt32()
     {
         if (_reader.TokenType != JsonTokenType.Number)
         {
-            ThrowUnexpected(member, "a number");
+            ThrowUnexpected("a number");
         }
 
         if (!_reader.TryGetInt32(out int value))
         {
-            ThrowOutOfRange(member, "a 32-bit integer");
+            ThrowOutOfRange("a 32-bit integer");
         }
 
         return value;
     }
 
-    public readonly double GetDouble(string member)
+    public readonly double GetDouble()
     {
         if (_reader.TokenType != JsonTokenType.Number)
         {
-            ThrowUnexpected(member, "a number");
+            ThrowUnexpected("a number");
         }
 
         if (!_reader.TryGetDouble(out double value) || !double.IsFinite(value))
         {
-            ThrowOutOfRange(member, "a finite double");
+            ThrowOutOfRange("a finite double");
         }
 
         return value;
@@ -207,31 +213,26 @@ public ref struct JsonReader
     // Cold paths: kept out of line so the hot readers stay small (STYLE.md, ThrowHelper).
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    public readonly void ThrowUnexpected(string? member, string expected) =>
-        throw new JsonReadException(
-            member is null
-                ? $"Expected {expected} at byte {TokenStart}, found {Describe(_reader.TokenType)}."
-                : $"Member '{member}' at byte {TokenStart}: expected {expected}, found {Describe(_reader.TokenType)}.",
-            member,
-            TokenStart);
+    public readonly void ThrowUnexpected(string expected) =>
+        ThrowInvalid($"expected {expected}, found {Describe(_reader.TokenType)}.");
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    public readonly T ThrowUnexpected<T>(string? member, string expected)
+    public readonly T ThrowUnexpected<T>(string expected)
     {
-        ThrowUnexpected(member, expected);
+        ThrowUnexpected(expected);
         return default;
     }
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    public readonly void ThrowOutOfRange(string member, string expected) =>
-        throw new JsonReadException(
-            $"Member '{member}' at byte {TokenStart}: the number {Encoding.UTF8.GetString(_reader.ValueSpan)} does not fit {expected}.",
-            member,
-            TokenStart);
+    public readonly void ThrowOutOfRange(string expected) =>
+        ThrowInvalid($"the number {Encoding.UTF8.GetString(_reader.ValueSpan)} does not fit {expected}.");
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
-    public readonly void ThrowInvalid(string member, string reason) =>
-        throw new JsonReadException($"Member '{member}' at byte {TokenStart}: {reason}", member, TokenStart);
+    public readonly void ThrowInvalid(string reason) =>
+        throw new JsonReadException(
+            Member is null ? $"At byte {TokenStart}: {reason}" : $"Member '{Member}' at byte {TokenStart}: {reason}",
+            Member,
+            TokenStart);
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public readonly void ThrowDuplicateMember(string member) =>

@@ -59,7 +59,7 @@ public ref struct JsonWriter
     }
 
     /// <summary>Copies bytes that are already valid JSON text (literals, raw members).</summary>
-    public void WriteRaw(ReadOnlySpan<byte> utf8)
+    public void WriteRaw(scoped ReadOnlySpan<byte> utf8)
     {
         if (utf8.Length <= _span.Length - _buffered)
         {
@@ -72,7 +72,7 @@ public ref struct JsonWriter
     }
 
     // Large raw values (a 1 MiB result) go out in chunks the output is willing to give.
-    private void WriteRawSlow(ReadOnlySpan<byte> utf8)
+    private void WriteRawSlow(scoped ReadOnlySpan<byte> utf8)
     {
         while (!utf8.IsEmpty)
         {
@@ -163,7 +163,7 @@ public ref struct JsonWriter
     }
 
     /// <summary>Writes UTF-8 bytes (assumed valid) as a JSON string.</summary>
-    public void WriteUtf8String(ReadOnlySpan<byte> utf8)
+    public void WriteUtf8String(scoped ReadOnlySpan<byte> utf8)
     {
         WriteByte((byte)'"');
         while (!utf8.IsEmpty)

@@ -1,0 +1,89 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Security.Cryptography;
+using Perf.Invoker.Json;
+
+namespace Perf.Invoker.Model;
+
+/// <summary>
+/// An activation id: 32 lowercase hexadecimal characters on the wire (OPENWHISK.md §2), held as the
+/// 128-bit number they spell, so ids compare, hash and travel without a string.
+/// </summary>
+public readonly struct ActivationId : IJsonValue<ActivationId>, IEquatable<ActivationId>, ISpanFormattable, IUtf8SpanFormattable
+{
+    public const int Length = 32;
+
+    private readonly UInt128 _value;
+
+    public ActivationId(UInt128 value) => _value = value;
+
+    public static ActivationId NewId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        return new ActivationId(System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(bytes));
+    }
+
+    public static bool TryParse(ReadOnlySpan<byte> utf8, out ActivationId id)
+    {
+        id = default;
+        if (utf8.Length != Length || utf8.ContainsAnyExcept(s_lowerHex))
+        {
+            return false;
+        }
+
+        bool ok = UInt128.TryParse(utf8, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out UInt128 value);
+        id = new ActivationId(value);
+        return ok;
+    }
+
+    public static bool TryParse([NotNullWhen(true)] string? text, out ActivationId id)
+    {
+        id = default;
+        return text is { Length: Length } && TryParse(System.Text.Encoding.ASCII.GetBytes(text), out id);
+    }
+
+    public static ActivationId Parse(string text) =>
+        TryParse(text, out ActivationId id) ? id : throw new FormatException($"'{text}' is not an activation id (32 lowercase hexadecimal characters).");
+
+    public static ActivationId ReadJson(ref JsonReader reader)
+    {
+        if (!TryParse(reader.GetUtf8String(), out ActivationId id))
+        {
+            reader.ThrowInvalid("an activation id is 32 lowercase hexadecimal characters.");
+        }
+
+        return id;
+    }
+
+    public void WriteJson(ref JsonWriter writer)
+    {
+        Span<byte> quoted = stackalloc byte[Length + 2];
+        quoted[0] = (byte)'"';
+        TryFormat(quoted.Slice(1), out _, default, null);
+        quoted[Length + 1] = (byte)'"';
+        writer.WriteRaw(quoted);
+    }
+
+    public bool TryFormat(Span<byte> utf8Destination, out int bytesWritten, ReadOnlySpan<char> format, IFormatProvider? provider) =>
+        _value.TryFormat(utf8Destination, out bytesWritten, "x32", CultureInfo.InvariantCulture);
+
+    public bool TryFormat(Span<char> destination, out int charsWritten, ReadOnlySpan<char> format, IFormatProvider? provider) =>
+        _value.TryFormat(destination, out charsWritten, "x32", CultureInfo.InvariantCulture);
+
+    public string ToString(string? format, IFormatProvider? formatProvider) => ToString();
+
+    public override string ToString() => _value.ToString("x32", CultureInfo.InvariantCulture);
+
+    public bool Equals(ActivationId other) => _value == other._value;
+
+    public override bool Equals(object? obj) => obj is ActivationId other && Equals(other);
+
+    public override int GetHashCode() => _value.GetHashCode();
+
+    public static bool operator ==(ActivationId left, ActivationId right) => left.Equals(right);
+
+    public static bool operator !=(ActivationId left, ActivationId right) => !left.Equals(right);
+
+    private static readonly System.Buffers.SearchValues<byte> s_lowerHex = System.Buffers.SearchValues.Create("0123456789abcdef"u8);
+}
