@@ -63,7 +63,7 @@ internal static class Emitter
                 foreach (var (member, index) in group)
                 {
                     string bit = $"0x{1UL << index:X}UL";
-                    w.Line($"if (__name.SequenceEqual({Utf8Literal(member.JsonName)}))");
+                    w.Line($"if (global::System.MemoryExtensions.SequenceEqual(__name, {Utf8Literal(member.JsonName)}))");
                     w.Open();
                     w.Line($"if ((__seen & {bit}) != 0) reader.ThrowDuplicateMember({CSharpString(member.JsonName)});");
                     w.Line($"__seen |= {bit};");
