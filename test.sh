@@ -22,12 +22,14 @@ need_deb() { # need_deb COMMAND PACKAGE: install PACKAGE as root when COMMAND is
 need_deb node nodejs || exit 1
 
 # --- .NET: build once, then each test project -----------------------------------------------------
+built=0
 if ! dotnet build Perf.Invoker.sln -c Release -warnaserror >"$OUT/build.log" 2>&1; then
   grep -E "error|warning" "$OUT/build.log" | sort -u | head -50
   echo "build failed"
   failed=$((failed + 1))
 else
-  for proj in tests/*/*.csproj; do
+  built=1
+  for proj in tests/*.Tests/*.csproj; do
     name=$(basename "$proj" .csproj)
     dotnet test "$proj" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$OUT" \
       >"$OUT/$name.log" 2>&1
@@ -47,6 +49,21 @@ else
   done
 fi
 
+# --- Native AOT: the host and the generated JSON code publish without warnings and run ----------
+aot_check() { # aot_check NAME PROJECT RUN...: publish PROJECT with Native AOT, fail on any warning, then run it
+  local name=$1 proj=$2; shift 2
+  if dotnet publish "$proj" -r linux-x64 -c Release -o "$OUT/aot-$name" >"$OUT/aot-$name.log" 2>&1 \
+      && ! grep -qE "warning (IL|CS|AOT)" "$OUT/aot-$name.log" && (cd "$OUT/aot-$name" && "$@") >>"$OUT/aot-$name.log" 2>&1; then
+    passed=$((passed + 1)); echo "native aot $name: passed"
+  else
+    failed=$((failed + 1)); echo "native aot $name: failed"; grep -E "warning|error" "$OUT/aot-$name.log" | sort -u | head -20; tail -5 "$OUT/aot-$name.log"
+  fi
+}
+if [ $built = 1 ]; then
+  aot_check json-smoke tests/Perf.Invoker.AotSmoke ./Perf.Invoker.AotSmoke
+  aot_check host src/Host ./invoker --version
+fi
+
 # --- Node.js runtime tests --------------------------------------------------------------------------
 if ls runtimes/nodejs/test/*.test.js >/dev/null 2>&1; then
   node --test --test-reporter=tap runtimes/nodejs/test/ >"$OUT/nodejs.tap" 2>&1
@@ -58,7 +75,7 @@ if ls runtimes/nodejs/test/*.test.js >/dev/null 2>&1; then
 fi
 
 # --- Benchmark smoke: every benchmark runs once in process (numbers are not read) ------------------
-if [ -f "$OUT/build.log" ] && ! grep -q "build failed" "$OUT/build.log"; then
+if [ $built = 1 ]; then
   if dotnet run -c Release --no-build --project bench/Perf.Invoker.Benchmarks -- --smoke --filter '*' \
       >"$OUT/bench-smoke.log" 2>&1; then
     passed=$((passed + 1)); echo "benchmark smoke: passed"
