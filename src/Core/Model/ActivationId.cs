@@ -37,10 +37,23 @@ public readonly struct ActivationId : IJsonValue<ActivationId>, IEquatable<Activ
         return ok;
     }
 
+    public static bool TryParse(ReadOnlySpan<char> text, out ActivationId id)
+    {
+        id = default;
+        if (text.Length != Length || text.ContainsAnyExcept(s_lowerHexChars))
+        {
+            return false;
+        }
+
+        bool ok = UInt128.TryParse(text, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out UInt128 value);
+        id = new ActivationId(value);
+        return ok;
+    }
+
     public static bool TryParse([NotNullWhen(true)] string? text, out ActivationId id)
     {
         id = default;
-        return text is { Length: Length } && TryParse(System.Text.Encoding.ASCII.GetBytes(text), out id);
+        return text is not null && TryParse(text.AsSpan(), out id);
     }
 
     public static ActivationId Parse(string text) =>
@@ -84,6 +97,8 @@ public readonly struct ActivationId : IJsonValue<ActivationId>, IEquatable<Activ
     public static bool operator ==(ActivationId left, ActivationId right) => left.Equals(right);
 
     public static bool operator !=(ActivationId left, ActivationId right) => !left.Equals(right);
+
+    private static readonly System.Buffers.SearchValues<char> s_lowerHexChars = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     private static readonly System.Buffers.SearchValues<byte> s_lowerHex = System.Buffers.SearchValues.Create("0123456789abcdef"u8);
 }

@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Threading.Channels;
+
+namespace Perf.Invoker.Containers;
+
+/// <summary>A runtime child process as a container: SIGSTOP/SIGCONT to pause and resume, kill to destroy.</summary>
+internal sealed class ProcessContainer : IContainer
+{
+    private const string ListeningAnnouncement = "OW_RUNTIME_LISTENING ";
+
+    private readonly Process _process;
+    private readonly MemoryCgroup? _cgroup;
+    private readonly Action _onDestroyed;
+    private readonly Channel<OutputLine> _output = Channel.CreateUnbounded<OutputLine>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = true });
+
+    /// <summary>Completes with the port the runtime announced as its first stdout line.</summary>
+    private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly Task _pumps;
+
+    /// <summary>0 until <see cref="DestroyAsync"/> runs the first time; destruction happens once.</summary>
+    private int _destroyed;
+
+    /// <summary>Set when the runtime reported that V8 ran out of heap.</summary>
+    private volatile bool _heapExhausted;
+
+    public ProcessContainer(string id, Process process, MemoryCgroup? cgroup, string? memoryLimitNote, Action onDestroyed)
+    {
+        Id = id;
+        _process = process;
+        _cgroup = cgroup;
+        MemoryLimitNote = memoryLimitNote;
+        _onDestroyed = onDestroyed;
+        EndPoint = new IPEndPoint(IPAddress.Loopback, 0);
+        _pumps = Task.WhenAll(
+            PumpAsync(process.StandardOutput, OutputStream.Stdout),
+            PumpAsync(process.StandardError, OutputStream.Stderr));
+        Exited = ExitAsync();
+    }
+
+    public string Id { get; }
+
+    public int ProcessId => _process.Id;
+
+    public EndPoint EndPoint { get; set; }
+
+    public string? MemoryLimitNote { get; }
+
+    public ChannelReader<OutputLine> Output => _output.Reader;
+
+    public Task Exited { get; }
+
+    public bool WasOutOfMemory => _heapExhausted || (_cgroup?.HadOutOfMemoryKill() ?? false);
+
+    public async Task<int> WaitForPortAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task finished = await Task.WhenAny(_port.Task, Exited, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        if (finished == _port.Task)
+        {
+            return await _port.Task.ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        throw new ContainerStartException(finished == Exited
+            ? $"The runtime exited with code {_process.ExitCode} before listening."
+            : $"The runtime did not listen within {timeout.TotalSeconds:0} s.");
+    }
+
+    private async Task PumpAsync(StreamReader reader, OutputStream stream)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+            {
+                if (!_port.Task.IsCompleted && stream == OutputStream.Stdout && TryReadAnnouncement(line, out int port))
+                {
+                    _port.TrySetResult(port);
+                    continue;
+                }
+
+                if (stream == OutputStream.Stderr && line.Contains("JavaScript heap out of memory", StringComparison.Ordinal))
+                {
+                    _heapExhausted = true;
+                }
+
+                _output.Writer.TryWrite(new OutputLine(stream, line, DateTimeOffset.UtcNow));
+            }
+        }
+        catch (IOException)
+        {
+            // The pipe broke with the process; what was read has been delivered.
+        }
+    }
+
+    // "OW_RUNTIME_LISTENING <port>", or "- OW_RUNTIME_LISTENING <port>" in the tagged log modes.
+    private static bool TryReadAnnouncement(string line, out int port)
+    {
+        int at = line.IndexOf(ListeningAnnouncement, StringComparison.Ordinal);
+        port = 0;
+        return at is 0 or 2 && int.TryParse(line.AsSpan(at + ListeningAnnouncement.Length), NumberStyles.None, CultureInfo.InvariantCulture, out port);
+    }
+
+    private async Task ExitAsync()
+    {
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        await _pumps.ConfigureAwait(false);
+        _output.Writer.TryComplete();
+    }
+
+    public ValueTask PauseAsync(CancellationToken cancellationToken = default)
+    {
+        PosixSignals.Send(_process.Id, PosixSignals.SigStop);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask ResumeAsync(CancellationToken cancellationToken = default)
+    {
+        PosixSignals.Send(_process.Id, PosixSignals.SigCont);
+        return ValueTask.CompletedTask;
+    }
+
+    public async ValueTask DestroyAsync()
+    {
+        if (Interlocked.Exchange(ref _destroyed, 1) != 0)
+        {
+            await Exited.ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            // A stopped process does not act on SIGKILL until continued on some kernels' ptrace paths; continue it first.
+            PosixSignals.Send(_process.Id, PosixSignals.SigCont);
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
+        }
+
+        await Exited.ConfigureAwait(false);
+        _cgroup?.Delete();
+        _process.Dispose();
+        _onDestroyed();
+    }
+
+    public ValueTask DisposeAsync() => DestroyAsync();
+}
