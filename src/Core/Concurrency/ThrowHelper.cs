@@ -1,0 +1,17 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace Perf.Invoker.Concurrency;
+
+/// <summary>Cold throw paths, kept out of line so that the CAS loops that call them stay small and inlinable (STYLE.md).</summary>
+internal static class ThrowHelper
+{
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowReleaseWithoutAcquire() =>
+        throw new InvalidOperationException(
+            "SlotAllocator.Release was called with no slot in flight: each successful TryAcquire must be released exactly once.");
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowCapacityOutOfRange(int capacity) =>
+        throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "A slot capacity cannot be negative.");
+}
