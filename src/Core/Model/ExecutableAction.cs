@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text;
+using Perf.Invoker.Json;
+
+namespace Perf.Invoker.Model;
+
+/// <summary>
+/// An action as the invoker runs it: its name, code and limits with OpenWhisk's defaults filled in.
+/// Made once per action version (the store caches it), so that per-activation work reads fields only.
+/// </summary>
+public sealed class ExecutableAction
+{
+    /// <summary>OpenWhisk's default limits: 60 s, 256 MB, 10 MB of logs, concurrency 1.</summary>
+    public const int DefaultTimeoutMillis = 60_000;
+    public const int DefaultMemoryMegabytes = 256;
+    public const int DefaultLogsMegabytes = 10;
+
+    public ExecutableAction(string @namespace, string name, ActionSpec spec)
+    {
+        Namespace = @namespace;
+        Name = name;
+        Spec = spec;
+        Version = spec.Version ?? "0.0.1";
+        Kind = spec.Exec.Kind;
+        Code = spec.Exec.Code ?? string.Empty;
+        Main = spec.Exec.Main ?? "main";
+        Binary = spec.Exec.Binary ?? false;
+        TimeoutMillis = spec.Limits?.Timeout ?? DefaultTimeoutMillis;
+        MemoryMegabytes = spec.Limits?.Memory ?? DefaultMemoryMegabytes;
+        LogsMegabytes = spec.Limits?.Logs ?? DefaultLogsMegabytes;
+        Concurrency = spec.Concurrency;
+        ProvideApiKey = !HasAnnotation(spec, "provide-api-key", "false"u8);
+        Path = $"{@namespace}/{name}";
+        ActionName = $"/{Path}";
+        ExecDigest = Digest(spec.Exec);
+    }
+
+    /// <summary>The namespace the action lives in (with its package: <c>guest/pkg</c>).</summary>
+    public string Namespace { get; }
+
+    public string Name { get; }
+
+    /// <summary><c>namespace/name</c>, the <c>path</c> annotation.</summary>
+    public string Path { get; }
+
+    /// <summary><c>/namespace/name</c>, the /run body's <c>action_name</c>.</summary>
+    public string ActionName { get; }
+
+    public string Version { get; }
+
+    public ActionSpec Spec { get; }
+
+    public string Kind { get; }
+
+    public string Code { get; }
+
+    public string Main { get; }
+
+    public bool Binary { get; }
+
+    public int TimeoutMillis { get; }
+
+    public TimeSpan Timeout => TimeSpan.FromMilliseconds(TimeoutMillis);
+
+    public int MemoryMegabytes { get; }
+
+    public int LogsMegabytes { get; }
+
+    public int Concurrency { get; }
+
+    /// <summary>False when the action has the annotation <c>provide-api-key: false</c> (OPENWHISK.md §5).</summary>
+    public bool ProvideApiKey { get; }
+
+    /// <summary>
+    /// Identifies what runs (kind, main, code, image), not the document revision: containers are shared
+    /// across revisions of an otherwise equal action (OPENWHISK.md §6).
+    /// </summary>
+    public string ExecDigest { get; }
+
+    /// <summary>The <c>limits</c> annotation: <c>{"timeout":…,"memory":…,"logs":…,"concurrency":…}</c>.</summary>
+    public RawJson LimitsAnnotation => RawJson.FromTrusted(JsonModel.ToUtf8Bytes(new ActionLimits
+    {
+        Timeout = TimeoutMillis,
+        Memory = MemoryMegabytes,
+        Logs = LogsMegabytes,
+        Concurrency = Concurrency,
+    }));
+
+    private static bool HasAnnotation(ActionSpec spec, string key, ReadOnlySpan<byte> value)
+    {
+        foreach (Parameter annotation in spec.Annotations ?? [])
+        {
+            if (annotation.Key == key)
+            {
+                return annotation.Value.Utf8.Span.SequenceEqual(value);
+            }
+        }
+
+        return false;
+    }
+
+    private static string Digest(ActionExec exec)
+    {
+        string text = $"{exec.Kind}\n{exec.Main}\n{exec.Binary}\n{exec.Image}\n{exec.Code}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}
