@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Perf.Invoker.Http;
+
+/// <summary>
+/// One keep-alive connection to a container: a socket, the stream that writes requests to it and the
+/// pipe reader that parses responses from it. Used by one exchange at a time; between exchanges it
+/// sits idle in its pool with nothing buffered.
+/// </summary>
+internal sealed class Http1Connection : IDisposable
+{
+    /// <summary>Reads land in pooled 4 KiB blocks; 1 KiB is the least room worth a receive call.</summary>
+    private static readonly StreamPipeReaderOptions s_readerOptions = new(
+        pool: Http1BlockMemoryPool.Default, bufferSize: Http1BlockMemoryPool.BlockSize, minimumReadSize: 1024, leaveOpen: true);
+
+    private readonly Http1ConnectionPool _pool;
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+
+    /// <summary>0 while open, 1 once <see cref="Dispose"/> ran; the socket is closed and the pool told exactly once.</summary>
+    private int _disposed;
+
+    private Http1Connection(Http1ConnectionPool pool, Socket socket)
+    {
+        _pool = pool;
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        Reader = PipeReader.Create(_stream, s_readerOptions);
+    }
+
+    /// <summary>Response bytes; only the exchange holding the connection reads them.</summary>
+    public PipeReader Reader { get; }
+
+    /// <summary>Slot in the pool's table of open connections; maintained by the pool under its lock, -1 once removed.</summary>
+    public int PoolIndex { get; set; } = -1;
+
+    /// <summary>Whether the connection already carried a complete exchange: a failure before any response byte then means the server dropped it while idle.</summary>
+    public bool IsReused { get; set; }
+
+    /// <summary>
+    /// Opens a socket to <paramref name="endPoint"/>. Refusal, failure and the connect timeout are outcomes;
+    /// cancellation of <paramref name="requestToken"/> (the request deadline or the caller) throws.
+    /// </summary>
+    public static async ValueTask<(Socket? Socket, Http1Outcome Outcome, SocketError Error)> ConnectAsync(
+        EndPoint endPoint, TimeSpan connectTimeout, CancellationToken requestToken)
+    {
+        bool unix = endPoint is UnixDomainSocketEndPoint;
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, unix ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        try
+        {
+            if (!unix)
+            {
+                // A request goes out in one send, but the peer's delayed ACK must never hold the next one back.
+                socket.NoDelay = true;
+            }
+
+            // Connecting is the cold path: a linked source per attempt is fine here.
+            using var connectCts = CancellationTokenSource.CreateLinkedTokenSource(requestToken);
+            if (connectTimeout != Timeout.InfiniteTimeSpan)
+            {
+                connectCts.CancelAfter(connectTimeout);
+            }
+
+            await socket.ConnectAsync(endPoint, connectCts.Token).ConfigureAwait(false);
+            return (socket, Http1Outcome.Ok, SocketError.Success);
+        }
+        catch (OperationCanceledException) when (!requestToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            return (null, Http1Outcome.ConnectTimeout, SocketError.TimedOut);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+
+            // A Unix socket path that does not exist yet is a container still starting, like a refused port.
+            bool refused = e.SocketErrorCode == SocketError.ConnectionRefused
+                || (unix && e.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.AddressFamilyNotSupported);
+            return (null, refused ? Http1Outcome.ConnectRefused : Http1Outcome.ConnectFailed, e.SocketErrorCode);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    internal static Http1Connection Create(Http1ConnectionPool pool, Socket socket) => new(pool, socket);
+
+    /// <summary>
+    /// Whether an idle connection can carry a request: a zero-timeout poll reports readable when the peer
+    /// closed, reset, or sent bytes nobody asked for; any of these rules the connection out (RFC 9112 §9.3).
+    /// </summary>
+    public bool IsAlive()
+    {
+        try
+        {
+            return !_socket.Poll(0, SelectMode.SelectRead);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes a whole request.</summary>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken) =>
+        _stream.WriteAsync(request, cancellationToken);
+
+    /// <summary>Closes the socket under a pending read or write (pool disposal); the holder still calls <see cref="Dispose"/>.</summary>
+    public void Abort() => _socket.Dispose();
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        Reader.Complete();
+        _stream.Dispose();
+        _pool.OnConnectionClosed(this);
+        Debug.Assert(PoolIndex == -1, "the pool forgot the connection");
+    }
+}
