@@ -64,7 +64,11 @@ function looksLikeEsModule(error) {
 async function loadSource(code, main) {
   let run;
   try {
-    run = vm.compileFunction(code + MAIN_PROBE, MODULE_PARAMETERS, { filename: SOURCE_FILENAME });
+    run = vm.compileFunction(code + MAIN_PROBE, MODULE_PARAMETERS, {
+      filename: SOURCE_FILENAME,
+      // import() inside the action then works as it does in a CommonJS file.
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
   } catch (error) {
     if (!looksLikeEsModule(error)) throw error;
     const file = path.join(workDirectory(), 'index.mjs');

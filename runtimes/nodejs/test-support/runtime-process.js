@@ -1,0 +1,229 @@
+'use strict';
+// Runs the runtime as a real child process for a test and talks HTTP/1.1 to it.
+//
+// Ports: the runtime is started with OW_RUNTIME_PORT=0, binds a free loopback port itself and
+// announces it as its first stdout line ("OW_RUNTIME_LISTENING <port>"), so parallel test files
+// never race for a port. With a Unix socket, readiness is polled by connecting.
+// Every child is killed by its PID when the test stops it, and at the latest when this process exits.
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const http = require('node:http');
+const net = require('node:net');
+const path = require('node:path');
+const { setTimeout: delay } = require('node:timers/promises');
+
+const RUNTIME_DIR = path.resolve(__dirname, '..');
+const LISTENING = /^(?:- )?OW_RUNTIME_LISTENING (\d+)\n/;
+
+const live = new Set();
+process.on('exit', () => {
+  for (const pid of live) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** A fresh 32-hex activation id, like the invoker's. */
+function activationId() {
+  return crypto.randomBytes(16).toString('hex');
+}
+
+/** The runtime's environment: the test's own, minus anything that would configure the runtime. */
+function runtimeEnv(extra) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('OW_') && !key.startsWith('__OW_')) env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+class RuntimeProcess {
+  /**
+   * @param {{concurrent?: boolean, logMode?: string, socket?: string, env?: object}} [options]
+   * @returns {Promise<RuntimeProcess>} once it accepts connections
+   */
+  static async start({ concurrent = false, logMode, socket, env = {} } = {}) {
+    const runtime = new RuntimeProcess(runtimeEnv({
+      ...(concurrent ? { __OW_ALLOW_CONCURRENT: 'true' } : {}),
+      ...(logMode ? { OW_LOG_MODE: logMode } : {}),
+      ...(socket ? { OW_RUNTIME_SOCKET: socket } : { OW_RUNTIME_HOST: '127.0.0.1', OW_RUNTIME_PORT: '0' }),
+      ...env,
+    }), socket);
+    try {
+      if (socket) {
+        await runtime._connectable();
+      } else {
+        const stdout = await runtime.waitFor('stdout', (text) => LISTENING.test(text) || text.includes('\n'));
+        const match = LISTENING.exec(stdout);
+        if (!match) throw new Error(`no port announcement: ${JSON.stringify(stdout)}`);
+        runtime.port = Number(match[1]);
+        runtime._announcement = match[0].length;
+      }
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
+    return runtime;
+  }
+
+  constructor(env, socket) {
+    this.socket = socket;
+    this.port = undefined;
+    this._announcement = 0;
+    this._out = { stdout: '', stderr: '' };
+    this._waiters = new Set();
+    this._agent = new http.Agent({ keepAlive: true });
+    this.child = spawn(process.execPath, [RUNTIME_DIR], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.pid = this.child.pid;
+    live.add(this.pid);
+    /** Resolves with {code, signal} when the process has exited. */
+    this.exited = new Promise((resolve) => {
+      this.child.on('exit', (code, signal) => {
+        live.delete(this.pid);
+        resolve({ code, signal });
+        this._check();
+      });
+    });
+    for (const name of ['stdout', 'stderr']) {
+      this.child[name].setEncoding('utf8');
+      this.child[name].on('data', (text) => {
+        this._out[name] += text;
+        this._check();
+      });
+    }
+  }
+
+  /** Everything the runtime wrote to stdout (without the port announcement) or stderr so far. */
+  output(stream) {
+    return stream === 'stdout' ? this._out.stdout.slice(this._announcement) : this._out.stderr;
+  }
+
+  /** Lines written so far, without the trailing empty one. */
+  lines(stream) {
+    const text = this.output(stream);
+    return text === '' ? [] : text.replace(/\n$/, '').split('\n');
+  }
+
+  /**
+   * Resolves with the stream's output once predicate(output) holds; rejects if the runtime exits first.
+   * @param {'stdout' | 'stderr'} stream
+   * @param {(text: string) => boolean} predicate
+   */
+  waitFor(stream, predicate) {
+    return new Promise((resolve, reject) => {
+      this._waiters.add({ stream, predicate, resolve, reject });
+      this._check();
+    });
+  }
+
+  _check() {
+    for (const waiter of this._waiters) {
+      const text = waiter.stream === 'stdout' && this.port === undefined && !this.socket
+        ? this._out.stdout
+        : this.output(waiter.stream);
+      if (waiter.predicate(text)) {
+        this._waiters.delete(waiter);
+        waiter.resolve(text);
+      } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        this._waiters.delete(waiter);
+        waiter.reject(new Error(`runtime exited; stdout: ${this._out.stdout}\nstderr: ${this._out.stderr}`));
+      }
+    }
+  }
+
+  async _connectable() {
+    for (;;) {
+      if (this.child.exitCode !== null) throw new Error(`runtime exited: ${this._out.stderr}`);
+      const connected = await new Promise((resolve) => {
+        const socket = net.connect(this.socket, () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      if (connected) return;
+      await delay(20);
+    }
+  }
+
+  /**
+   * One HTTP request on a keep-alive connection.
+   * @returns {Promise<{status: number, headers: object, text: string, body: any}>} body is the parsed JSON, if any
+   */
+  request(method, urlPath, payload, { headers = {}, signal } = {}) {
+    const data = payload === undefined ? undefined : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
+    const target = this.socket ? { socketPath: this.socket } : { host: '127.0.0.1', port: this.port };
+    return new Promise((resolve, reject) => {
+      const req = http.request({
+        ...target,
+        method,
+        path: urlPath,
+        agent: this._agent,
+        signal,
+        headers: {
+          'Content-Type': 'application/json',
+          ...(data ? { 'Content-Length': data.length } : {}),
+          ...headers,
+        },
+      }, (res) => {
+        res.setEncoding('utf8');
+        let text = '';
+        res.on('data', (chunk) => { text += chunk; });
+        res.on('end', () => {
+          let body;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = undefined;
+          }
+          resolve({ status: res.statusCode, headers: res.headers, text, body });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+  }
+
+  post(urlPath, payload, options) {
+    return this.request('POST', urlPath, payload, options);
+  }
+
+  /** POST /init with {value: {main, code, binary?, env?}}; main defaults to "main". */
+  init(value) {
+    return this.post('/init', { value: { main: 'main', ...value } });
+  }
+
+  /** POST /run with params as value and a fresh activation id unless fields give one. */
+  run(params = {}, fields = {}) {
+    return this.post('/run', { value: params, activation_id: activationId(), ...fields });
+  }
+
+  /** Kills the runtime by its PID and waits for it to be gone. */
+  async stop() {
+    this._agent.destroy();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
+    }
+    await this.exited;
+  }
+}
+
+/**
+ * Starts a runtime for the duration of a test: `const rt = await startRuntime(t, options)`.
+ * @param {import('node:test').TestContext} t
+ */
+async function startRuntime(t, options) {
+  const runtime = await RuntimeProcess.start(options);
+  t.after(() => runtime.stop());
+  return runtime;
+}
+
+module.exports = { RuntimeProcess, startRuntime, activationId };
