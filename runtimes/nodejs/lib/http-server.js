@@ -107,4 +107,4 @@ function createHttpServer(service) {
   return server;
 }
 
-module.exports = { createHttpServer, MAX_BODY_BYTES };
+module.exports = { createHttpServer };

@@ -151,4 +151,4 @@ function createLogCapture(mode, currentActivation) {
   return mode === 'openwhisk' ? new OpenWhiskLogs() : new TaggedLogs(mode === 'buffered', currentActivation);
 }
 
-module.exports = { createLogCapture, SENTINEL };
+module.exports = { createLogCapture };

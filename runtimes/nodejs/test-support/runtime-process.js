@@ -4,25 +4,31 @@
 // Ports: the runtime is started with OW_RUNTIME_PORT=0, binds a free loopback port itself and
 // announces it as its first stdout line ("OW_RUNTIME_LISTENING <port>"), so parallel test files
 // never race for a port. With a Unix socket, readiness is polled by connecting.
-// Every child is killed by its PID when the test stops it, and at the latest when this process exits.
+// Every child is killed by its PID when the test stops it, and at the latest when this process
+// exits. Each child gets its own TMPDIR, removed when it is stopped, since a killed runtime cannot
+// remove the directory it extracted an archive into.
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 const { setTimeout: delay } = require('node:timers/promises');
 
 const RUNTIME_DIR = path.resolve(__dirname, '..');
 const LISTENING = /^(?:- )?OW_RUNTIME_LISTENING (\d+)\n/;
 
+/** Runtimes not yet exited, or whose TMPDIR is not yet removed. */
 const live = new Set();
 process.on('exit', () => {
-  for (const pid of live) {
+  for (const runtime of live) {
     try {
-      process.kill(pid, 'SIGKILL');
+      process.kill(runtime.pid, 'SIGKILL');
     } catch {
       // already gone
     }
+    fs.rmSync(runtime.tmpdir, { recursive: true, force: true });
   }
 });
 
@@ -76,13 +82,16 @@ class RuntimeProcess {
     this._out = { stdout: '', stderr: '' };
     this._waiters = new Set();
     this._agent = new http.Agent({ keepAlive: true });
-    this.child = spawn(process.execPath, [RUNTIME_DIR], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.tmpdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ow-runtime-tmp-'));
+    this.child = spawn(process.execPath, [RUNTIME_DIR], {
+      env: { ...env, TMPDIR: this.tmpdir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.pid = this.child.pid;
-    live.add(this.pid);
+    live.add(this);
     /** Resolves with {code, signal} when the process has exited. */
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
-        live.delete(this.pid);
         resolve({ code, signal });
         this._check();
       });
@@ -202,7 +211,7 @@ class RuntimeProcess {
     return this.post('/run', { value: params, activation_id: activationId(), ...fields });
   }
 
-  /** Kills the runtime by its PID and waits for it to be gone. */
+  /** Kills the runtime by its PID, waits for it to be gone and removes its TMPDIR. */
   async stop() {
     this._agent.destroy();
     if (this.child.exitCode === null && this.child.signalCode === null) {
@@ -213,6 +222,8 @@ class RuntimeProcess {
       }
     }
     await this.exited;
+    fs.rmSync(this.tmpdir, { recursive: true, force: true });
+    live.delete(this);
   }
 }
 

@@ -143,8 +143,10 @@ test('a failing or hanging activation does not fail the others', TIMEOUT, async 
 test('__OW_ALLOW_CONCURRENT is read as OpenWhisk does: "true" in any case, nothing else', TIMEOUT, async (t) => {
   const holdCode = `function main(params) {
     if (!params.hold) return { quick: true };
-    console.log('holding');
-    return new Promise((resolve) => process.once('SIGUSR2', () => resolve({ released: true })));
+    return new Promise((resolve) => {
+      process.once('SIGUSR2', () => resolve({ released: true }));
+      console.log('holding'); // only now may the test send the signal
+    });
   }`;
   for (const [value, concurrent] of [['TRUE', true], ['True', true], ['yes', false], ['1', false]]) {
     await t.test(value, async (t) => {

@@ -122,8 +122,10 @@ test('without concurrency an overlapping run answers 403 System not ready, statu
   // The first activation waits for SIGUSR2 from the test, so it is surely still running.
   const rt = await runtimeWith(t, `function main(params) {
     if (!params.hold) return { quick: true };
-    console.log('holding');
-    return new Promise((resolve) => process.once('SIGUSR2', () => resolve({ released: true })));
+    return new Promise((resolve) => {
+      process.once('SIGUSR2', () => resolve({ released: true }));
+      console.log('holding'); // only now may the test send the signal
+    });
   }`);
   const held = rt.run({ hold: true });
   await rt.waitFor('stdout', (text) => text.includes('holding\n'));
