@@ -57,8 +57,13 @@ function importFile(file) {
   return import(pathToFileURL(file).href);
 }
 
+/**
+ * V8's complaints about ES module syntax in a script: "Cannot use import statement outside a
+ * module", "Unexpected token 'export'", "await is only valid in async functions and the top level
+ * bodies of modules".
+ */
 function looksLikeEsModule(error) {
-  return error instanceof SyntaxError && /\b(import|export)\b/.test(error.message);
+  return error instanceof SyntaxError && /\b(import|export|modules?)\b/.test(error.message);
 }
 
 async function loadSource(code, main) {
@@ -75,13 +80,14 @@ async function loadSource(code, main) {
     fs.writeFileSync(file, code);
     return exportedMain(await importFile(file), main, main);
   }
-  const exports = {};
-  const module = { exports };
-  const binding = run.call(exports, exports, createRequire(SOURCE_FILENAME), module, SOURCE_FILENAME,
-    path.dirname(SOURCE_FILENAME), main);
+  const actionExports = {};
+  const actionModule = { exports: actionExports };
+  const binding = run.call(actionExports, actionExports, createRequire(SOURCE_FILENAME), actionModule,
+    SOURCE_FILENAME, path.dirname(SOURCE_FILENAME), main);
   // OpenWhisk: the top-level binding, else module.exports.main || exports.main; then, as an
   // extension, module.exports itself when it is a function.
-  return firstFunction([binding, lookup(module.exports, main), lookup(exports, main), module.exports], main);
+  const candidates = [binding, lookup(actionModule.exports, main), lookup(actionExports, main), actionModule.exports];
+  return firstFunction(candidates, main);
 }
 
 /** The archive's entry file: the named file, else the package's main; .mjs when only that exists. */

@@ -17,6 +17,8 @@ const path = require('node:path');
 const { setTimeout: delay } = require('node:timers/promises');
 
 const RUNTIME_DIR = path.resolve(__dirname, '..');
+/** Not a timing assertion: a test waiting for output or an answer that never comes fails instead of hanging. */
+const HANG_GUARD_MS = 30_000;
 const LISTENING = /^(?:- )?OW_RUNTIME_LISTENING (\d+)\n/;
 
 /** Runtimes not yet exited, or whose TMPDIR is not yet removed. */
@@ -123,7 +125,14 @@ class RuntimeProcess {
    */
   waitFor(stream, predicate) {
     return new Promise((resolve, reject) => {
-      this._waiters.add({ stream, predicate, resolve, reject });
+      const waiter = { stream, predicate, resolve, reject };
+      const guard = setTimeout(() => {
+        this._waiters.delete(waiter);
+        reject(new Error(`no such ${stream} output; stdout: ${this._out.stdout}\nstderr: ${this._out.stderr}`));
+      }, HANG_GUARD_MS);
+      waiter.resolve = (text) => { clearTimeout(guard); resolve(text); };
+      waiter.reject = (error) => { clearTimeout(guard); reject(error); };
+      this._waiters.add(waiter);
       this._check();
     });
   }
@@ -171,7 +180,7 @@ class RuntimeProcess {
         method,
         path: urlPath,
         agent: this._agent,
-        signal,
+        signal: signal ?? AbortSignal.timeout(HANG_GUARD_MS),
         headers: {
           'Content-Type': 'application/json',
           ...(data ? { 'Content-Length': data.length } : {}),

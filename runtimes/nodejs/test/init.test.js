@@ -125,3 +125,22 @@ test('source actions can require() and import() built-in modules', async (t) => 
   assert.equal((await rt.init({ code })).status, 200);
   assert.deepEqual((await rt.run()).body, { joined: 'a/b', eol: '\n' });
 });
+
+test('while an init is in progress another init answers 403 System not ready, status is starting.', async (t) => {
+  const rt = await startRuntime(t);
+  // An ES module whose top-level await holds the init until the test sends SIGUSR2.
+  const code = `await new Promise((resolve) => {
+      process.once('SIGUSR2', resolve);
+      console.log('loading'); // only now may the test send the signal
+    });
+    export function main() { return { loaded: true }; }`;
+  const first = rt.init({ code });
+  await rt.waitFor('stdout', (text) => text.includes('loading\n'));
+  const second = await rt.init({ code: 'function main() { return {}; }' });
+  assert.equal(second.status, 403);
+  assert.deepEqual(second.body, { error: 'System not ready, status is starting.' });
+  assert.deepEqual((await rt.run()).body, { error: 'System not initialized.' });
+  process.kill(rt.pid, 'SIGUSR2');
+  assert.equal((await first).status, 200);
+  assert.deepEqual((await rt.run()).body, { loaded: true });
+});

@@ -179,6 +179,14 @@ test('unusable settings stop the runtime at start with exit code 2 and a reason'
   assert.equal(runtime.output('stderr'), "OW_LOG_MODE must be one of structured, buffered; got 'verbose'.\n");
 });
 
+test('a port already in use stops the runtime with exit code 1 and a reason', async (t) => {
+  const holder = await startRuntime(t);
+  const runtime = new RuntimeProcess({ ...process.env, OW_RUNTIME_HOST: '127.0.0.1', OW_RUNTIME_PORT: String(holder.port) });
+  t.after(() => runtime.stop());
+  assert.deepEqual(await runtime.exited, { code: 1, signal: null });
+  assert.match(runtime.output('stderr'), /^Cannot listen: listen EADDRINUSE: address already in use 127\.0\.0\.1:\d+\n$/);
+});
+
 test('SIGTERM ends the runtime and removes the extracted archive', async (t) => {
   const rt = await startRuntime(t);
   const zip = makeZip([{ name: 'index.js', data: 'exports.main = () => ({ cwd: process.cwd() });' }]);

@@ -52,6 +52,15 @@ test('a rejection with an Error becomes {error: {name, message, stack}} plus its
   assert.match(res.body.error.stack, /^TypeError: went wrong\n\s+at main /);
 });
 
+test('a result JSON cannot express answers 500 {"error":"Internal error."}', async (t) => {
+  const rt = await runtimeWith(t, 'function main(p) { if (p.big) return { n: 1n }; const o = {}; o.self = o; return o; }');
+  for (const params of [{}, { big: true }]) {
+    const res = await rt.run(params);
+    assert.equal(res.status, 500);
+    assert.deepEqual(res.body, { error: 'Internal error.' });
+  }
+});
+
 test('a non-dictionary result is explained on stderr before the sentinel', async (t) => {
   const rt = await runtimeWith(t, 'function main() { return "text"; }');
   await rt.run();
