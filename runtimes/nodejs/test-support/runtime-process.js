@@ -25,10 +25,12 @@ const LISTENING = /^(?:- )?OW_RUNTIME_LISTENING (\d+)\n/;
 const live = new Set();
 process.on('exit', () => {
   for (const runtime of live) {
-    try {
-      process.kill(runtime.pid, 'SIGKILL');
-    } catch {
-      // already gone
+    if (runtime.child.exitCode === null && runtime.child.signalCode === null) {
+      try {
+        process.kill(runtime.pid, 'SIGKILL');
+      } catch {
+        // exited meanwhile
+      }
     }
     fs.rmSync(runtime.tmpdir, { recursive: true, force: true });
   }
@@ -91,9 +93,12 @@ class RuntimeProcess {
     });
     this.pid = this.child.pid;
     live.add(this);
-    /** Resolves with {code, signal} when the process has exited. */
+    /** True once the process has exited and its output has been read to the end. */
+    this._closed = false;
+    /** Resolves with {code, signal} then ('close', not 'exit': output may still be arriving at 'exit'). */
     this.exited = new Promise((resolve) => {
-      this.child.on('exit', (code, signal) => {
+      this.child.on('close', (code, signal) => {
+        this._closed = true;
         resolve({ code, signal });
         this._check();
       });
@@ -107,7 +112,7 @@ class RuntimeProcess {
     }
   }
 
-  /** Everything the runtime wrote to stdout (without the port announcement) or stderr so far. */
+  /** Everything the runtime wrote to stdout (without the port announcement, once read) or stderr so far. */
   output(stream) {
     return stream === 'stdout' ? this._out.stdout.slice(this._announcement) : this._out.stderr;
   }
@@ -139,13 +144,11 @@ class RuntimeProcess {
 
   _check() {
     for (const waiter of this._waiters) {
-      const text = waiter.stream === 'stdout' && this.port === undefined && !this.socket
-        ? this._out.stdout
-        : this.output(waiter.stream);
+      const text = this.output(waiter.stream);
       if (waiter.predicate(text)) {
         this._waiters.delete(waiter);
         waiter.resolve(text);
-      } else if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      } else if (this._closed) {
         this._waiters.delete(waiter);
         waiter.reject(new Error(`runtime exited; stdout: ${this._out.stdout}\nstderr: ${this._out.stderr}`));
       }
@@ -154,7 +157,7 @@ class RuntimeProcess {
 
   async _connectable() {
     for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`runtime exited: ${this._out.stderr}`);
+      if (this._closed) throw new Error(`runtime exited: ${this._out.stderr}`);
       const connected = await new Promise((resolve) => {
         const socket = net.connect(this.socket, () => {
           socket.destroy();
@@ -223,6 +226,7 @@ class RuntimeProcess {
   /** Kills the runtime by its PID, waits for it to be gone and removes its TMPDIR. */
   async stop() {
     this._agent.destroy();
+    // Only while not yet exited: once reaped, the PID may belong to another process.
     if (this.child.exitCode === null && this.child.signalCode === null) {
       try {
         process.kill(this.pid, 'SIGKILL');
