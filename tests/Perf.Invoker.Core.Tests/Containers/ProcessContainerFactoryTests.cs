@@ -1,0 +1,120 @@
+using Perf.Invoker.Containers;
+using Perf.Invoker.Http;
+using Perf.Invoker.Model;
+using Perf.Invoker.Tests.Support;
+
+namespace Perf.Invoker.Tests.Containers;
+
+public sealed class ProcessContainerFactoryTests : IAsyncLifetime
+{
+    private readonly ProcessContainerFactory _factory = new(new ProcessContainerFactoryOptions
+    {
+        RuntimeDirectory = Repository.NodeRuntime,
+        OwnerTag = "test-" + Guid.NewGuid().ToString("N")[..8],
+    });
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        Assert.Equal(0, _factory.LiveCount);
+    }
+
+    private static ContainerSpec Spec(int concurrency = 1, string name = "wsk_test") =>
+        new() { Name = name + "_" + Guid.NewGuid().ToString("N")[..6], Kind = "nodejs:20", MemoryMegabytes = 128, Concurrency = concurrency };
+
+    [Fact]
+    public async Task Container_StartsOnALoopbackPort_AndServesInitAndRun()
+    {
+        IContainer container = await _factory.CreateAsync(Spec(), CancellationToken.None);
+        using var client = new ActionClient(container.EndPoint, 1);
+
+        ActionResponse init = await client.InitAsync(Activations.Init("function main(p) { return {greeting: 'Hello, ' + p.name}; }"), TimeSpan.FromSeconds(30));
+        ActionResponse run = await client.RunAsync(Activations.Run(ActivationId.NewId(), """{"name":"John"}"""), TimeSpan.FromSeconds(30));
+
+        Assert.True(init.IsSuccess);
+        Assert.True(run.IsSuccess);
+        Assert.Equal("""{"greeting":"Hello, John"}""", run.Result.ToString());
+        Assert.StartsWith("127.0.0.1:", container.EndPoint.ToString());
+        await container.DestroyAsync();
+        Assert.True(container.Exited.IsCompleted);
+    }
+
+    [Fact]
+    public async Task Destroy_KillsTheProcess_AndIsIdempotent()
+    {
+        var container = (ProcessContainer)await _factory.CreateAsync(Spec(), CancellationToken.None);
+        int pid = container.ProcessId;
+
+        await container.DestroyAsync();
+        await container.DestroyAsync();
+
+        Assert.False(Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Pause_StopsTheProcess_AndResumeContinuesIt()
+    {
+        var container = (ProcessContainer)await _factory.CreateAsync(Spec(), CancellationToken.None);
+
+        await container.PauseAsync();
+        char paused = ProcessState(container.ProcessId);
+        await container.ResumeAsync();
+        char resumed = ProcessState(container.ProcessId);
+
+        Assert.Equal('T', paused);
+        Assert.NotEqual('T', resumed);
+    }
+
+    [Fact]
+    public async Task LeftoversOfACrashedInvoker_AreKilledAtTheNextStart()
+    {
+        string owner = "crashed-" + Guid.NewGuid().ToString("N")[..8];
+        var crashed = new ProcessContainerFactory(new ProcessContainerFactoryOptions { RuntimeDirectory = Repository.NodeRuntime, OwnerTag = owner });
+        var orphan = (ProcessContainer)await crashed.CreateAsync(Spec(), CancellationToken.None);
+
+        var restarted = new ProcessContainerFactory(new ProcessContainerFactoryOptions { RuntimeDirectory = Repository.NodeRuntime, OwnerTag = owner });
+        await restarted.RemoveLeftoversAsync(CancellationToken.None);
+
+        await orphan.Exited.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(orphan.Exited.IsCompleted);
+        await crashed.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ConcurrentContainer_WritesTaggedLines()
+    {
+        IContainer container = await _factory.CreateAsync(Spec(concurrency: 4), CancellationToken.None);
+        using var client = new ActionClient(container.EndPoint, 4);
+        ActivationId id = ActivationId.NewId();
+
+        await client.InitAsync(Activations.Init("function main() { console.log('hello from the action'); return {}; }"), TimeSpan.FromSeconds(30));
+        await client.RunAsync(Activations.Run(id), TimeSpan.FromSeconds(30));
+
+        while (await container.Output.WaitToReadAsync())
+        {
+            if (container.Output.TryRead(out OutputLine line) && line.Text == $"{id} hello from the action")
+            {
+                return;
+            }
+        }
+
+        Assert.Fail("the tagged line never came");
+    }
+
+    [Fact]
+    public async Task MemoryLimit_IsAppliedOrTheReasonIsRecorded()
+    {
+        IContainer container = await _factory.CreateAsync(Spec(), CancellationToken.None);
+
+        Assert.True(container.MemoryLimitNote is null || container.MemoryLimitNote.StartsWith("memory limit not applied", StringComparison.Ordinal));
+    }
+
+    private static char ProcessState(int pid)
+    {
+        // /proc/<pid>/stat: "pid (comm) S ...": the state follows the command's closing parenthesis.
+        string stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[stat.LastIndexOf(')') + 2];
+    }
+}
