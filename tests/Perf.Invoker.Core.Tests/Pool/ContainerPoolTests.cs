@@ -1,0 +1,481 @@
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using Perf.Invoker.Http;
+using Perf.Invoker.Model;
+using Perf.Invoker.Pool;
+using Perf.Invoker.Tests.Support;
+
+namespace Perf.Invoker.Tests.Pool;
+
+/// <summary>
+/// Every scheduling behaviour of OPENWHISK.md §6, by name, against scripted runtimes over real HTTP.
+/// Each test ends by checking the invariants of DESIGN.md §3: no slot held, memory equal to the
+/// containers alive, and every container the pool removed destroyed.
+/// </summary>
+public sealed class ContainerPoolTests : IAsyncLifetime
+{
+    private const string Code = "function main(p) { return p; }";
+    private readonly ScriptedContainerFactory _factory = new();
+    private ContainerPool? _pool;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_pool is not null)
+        {
+            await AssertSettledAsync(_pool);
+            await _pool.DisposeAsync();
+        }
+
+        await _factory.DisposeAsync();
+        Assert.Equal(0, _factory.Live);
+    }
+
+    private ContainerPool Pool(long userMemory = 1024, TimeProvider? time = null, IReadOnlyList<PrewarmConfig>? prewarm = null) =>
+        _pool = new ContainerPool(_factory, new ContainerPoolOptions
+        {
+            UserMemoryMegabytes = userMemory,
+            Prewarm = prewarm ?? [],
+            PauseGrace = TimeSpan.FromSeconds(10),
+            IdleTimeout = TimeSpan.FromMinutes(10),
+            ConcurrentIdleTimeout = TimeSpan.FromMinutes(30),
+        }, time);
+
+    private static ExecutableAction Action(int concurrency = 1, int memory = 256, string name = "hello", string code = Code, string? version = null) =>
+        new("guest", name, new ActionSpec
+        {
+            Exec = new ActionExec { Kind = "nodejs:20", Code = code, Main = "main" },
+            Limits = new ActionLimits { Concurrency = concurrency, Memory = memory },
+            Version = version,
+        });
+
+    private static Task<ActivationRun> Run(ContainerPool pool, ExecutableAction action, string content = "{}", string ns = "guest") =>
+        pool.RunAsync(ns, Activations.Message(content), action);
+
+    /// <summary>Lets runs through one at a time or all at once; a run blocks until released.</summary>
+    private sealed class Gate
+    {
+        private readonly SemaphoreSlim _released = new(0);
+        private int _waiting;
+
+        public int Waiting => Volatile.Read(ref _waiting);
+
+        public async Task<RuntimeAnswer> PassAsync(RuntimeAnswer answer)
+        {
+            Interlocked.Increment(ref _waiting);
+            await _released.WaitAsync();
+            Interlocked.Decrement(ref _waiting);
+            return answer;
+        }
+
+        public void Release(int count = 1) => _released.Release(count);
+    }
+
+    private static async Task Eventually(Func<bool> condition, string what)
+    {
+        // Waits for asynchronous work to land (a removal, a release); bounded so a bug fails, never hangs.
+        for (int i = 0; i < 3000 && !condition(); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.True(condition(), what);
+    }
+
+    private async Task AssertSettledAsync(ContainerPool pool)
+    {
+        await Eventually(() => pool.SlotsInUse == 0, "every slot is given back");
+        await Eventually(() => pool.Buffered == 0, "nothing stays buffered");
+        await Eventually(() => pool.MemoryInUseMegabytes == pool.Containers.Sum(c => c.MemoryMegabytes), "memory in use equals the containers alive");
+        await Eventually(() => _factory.Live == pool.Containers.Count, "every removed container is destroyed");
+    }
+
+    [Fact]
+    public async Task WarmContainerWithFreeSlot_IsReusedBeforeColdStart()
+    {
+        ContainerPool pool = Pool();
+        ExecutableAction action = Action();
+
+        ActivationRun first = await Run(pool, action);
+        ActivationRun second = await Run(pool, action);
+
+        Assert.True(first.Response.IsSuccess && second.Response.IsSuccess);
+        ScriptedContainer container = Assert.Single(_factory.Created);
+        Assert.Equal(1, container.InitCount);
+        Assert.Equal(2, container.RunCount);
+        Assert.NotNull(first.InitMillis);
+        Assert.Null(second.InitMillis);
+    }
+
+    [Fact]
+    public async Task ContainerStillInitializing_TakesRequestsThatWaitForItsInit()
+    {
+        var init = new Gate();
+        _factory.Init = _ => init.PassAsync(RuntimeAnswer.Ok("{\"OK\":true}"));
+        ContainerPool pool = Pool();
+        ExecutableAction action = Action(concurrency: 5);
+
+        Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
+        await Eventually(() => init.Waiting == 1, "the first activation starts /init");
+        init.Release();
+        ActivationRun[] results = await Task.WhenAll(runs);
+
+        Assert.All(results, r => Assert.True(r.Response.IsSuccess));
+        ScriptedContainer container = Assert.Single(_factory.Created);
+        Assert.Equal(1, container.InitCount);
+        Assert.Single(results, r => r.InitMillis is not null);
+    }
+
+    [Fact]
+    public async Task ContainerWithEverySlotTaken_IsBusy_AndAColdStartServesTheNext()
+    {
+        var gate = new Gate();
+        _factory.Run = (_, _) => gate.PassAsync(RuntimeAnswer.Ok());
+        ContainerPool pool = Pool();
+        ExecutableAction action = Action(concurrency: 2);
+
+        Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
+        await Eventually(() => gate.Waiting == 3, "three runs in flight");
+
+        Assert.Equal(2, _factory.Created.Count);
+        Assert.Equal([2, 1], _factory.Created.Select(c => c.RunCount).Order().Reverse());
+        gate.Release(3);
+        await Task.WhenAll(runs);
+        Assert.All(_factory.Created, c => Assert.True(c.MaxInFlight <= 2));
+    }
+
+    [Fact]
+    public async Task BusyContainer_ReturnsToFree_OnItsFirstCompletion()
+    {
+        var gate = new Gate();
+        _factory.Run = (_, _) => gate.PassAsync(RuntimeAnswer.Ok());
+        ContainerPool pool = Pool(userMemory: 256);
+        ExecutableAction action = Action(concurrency: 2);
+
+        Task<ActivationRun>[] running = [Run(pool, action), Run(pool, action)];
+        await Eventually(() => gate.Waiting == 2, "both slots taken");
+        Task<ActivationRun> third = Run(pool, action);
+        await Eventually(() => pool.Buffered == 1, "no memory for a second container: the third waits");
+
+        gate.Release();
+        await Eventually(() => gate.Waiting == 2, "the first completion frees a slot for the third");
+        gate.Release(2);
+        await Task.WhenAll([.. running, third]);
+
+        Assert.Single(_factory.Created);
+    }
+
+    [Fact]
+    public async Task Memory_IsCountedOncePerContainer_WhateverItsConcurrency()
+    {
+        var gate = new Gate();
+        _factory.Run = (_, _) => gate.PassAsync(RuntimeAnswer.Ok());
+        ContainerPool pool = Pool(userMemory: 256);
+        ExecutableAction action = Action(concurrency: 10, memory: 256);
+
+        Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 10).Select(_ => Run(pool, action))];
+        await Eventually(() => gate.Waiting == 10, "ten activations in one container");
+
+        Assert.Equal(256, pool.MemoryInUseMegabytes);
+        Assert.Equal(10, Assert.Single(_factory.Created).MaxInFlight);
+        gate.Release(10);
+        await Task.WhenAll(runs);
+    }
+
+    [Fact]
+    public async Task Buffer_IsStrictFifo_AndOnlyItsHeadIsRetriedWhenCapacityChanges()
+    {
+        var gate = new Gate();
+        var order = new List<string>();
+        _factory.Run = (_, value) =>
+        {
+            lock (order)
+            {
+                order.Add(value.GetProperty("value").GetProperty("n").GetString()!);
+            }
+
+            return gate.PassAsync(RuntimeAnswer.Ok());
+        };
+        ContainerPool pool = Pool(userMemory: 256);
+        ExecutableAction hello = Action(name: "hello");
+        ExecutableAction other = Action(name: "other");
+
+        Task<ActivationRun> a = Run(pool, hello, """{"n":"a"}""");
+        await Eventually(() => gate.Waiting == 1, "a runs");
+        Task<ActivationRun> b = Run(pool, hello, """{"n":"b"}""");
+        Task<ActivationRun> c = Run(pool, other, """{"n":"c"}""");
+        Task<ActivationRun> d = Run(pool, hello, """{"n":"d"}""");
+        await Eventually(() => pool.Buffered == 3, "b, c and d wait in order");
+
+        // d could run in hello's container once a completes, but it must not pass c (strict FIFO).
+        gate.Release();
+        await Eventually(() => gate.Waiting == 1 && order.Count == 2, "b runs next");
+        gate.Release();
+        await Eventually(() => gate.Waiting == 1 && order.Count == 3, "then c, after hello's idle container is evicted");
+        gate.Release();
+        await Eventually(() => gate.Waiting == 1 && order.Count == 4, "then d");
+        gate.Release();
+        await Task.WhenAll(a, b, c, d);
+
+        Assert.Equal(["a", "b", "c", "d"], order);
+    }
+
+    [Fact]
+    public async Task IdleContainers_AreEvictedLeastRecentlyUsedFirst_WhenMemoryIsShort()
+    {
+        ContainerPool pool = Pool(userMemory: 512);
+        await Run(pool, Action(name: "x"));
+        await Run(pool, Action(name: "y"));
+        await Run(pool, Action(name: "x"));   // y is now the least recently used
+
+        await Run(pool, Action(name: "z"));
+
+        await Eventually(() => _factory.Created.Single(c => c.Spec.Name.EndsWith("_y", StringComparison.Ordinal)).IsDestroyed, "y was evicted");
+        Assert.False(_factory.Created.Single(c => c.Spec.Name.EndsWith("_x", StringComparison.Ordinal)).IsDestroyed);
+    }
+
+    [Fact]
+    public async Task BusyContainers_AreNeverEvicted()
+    {
+        var gate = new Gate();
+        _factory.Run = (_, _) => gate.PassAsync(RuntimeAnswer.Ok());
+        ContainerPool pool = Pool(userMemory: 256);
+
+        Task<ActivationRun> x = Run(pool, Action(name: "x"));
+        await Eventually(() => gate.Waiting == 1, "x runs");
+        Task<ActivationRun> z = Run(pool, Action(name: "z"));
+        await Eventually(() => pool.Buffered == 1, "z waits: the only container is busy");
+        Assert.Single(_factory.Created);
+
+        gate.Release();
+        await x;
+        await Eventually(() => gate.Waiting == 1, "z runs once x's container is idle and evicted");
+        gate.Release();
+        await z;
+        Assert.True(_factory.Created[0].IsDestroyed);
+    }
+
+    [Fact]
+    public async Task Containers_AreNeverSharedAcrossNamespacesOrActions()
+    {
+        ContainerPool pool = Pool();
+
+        await Run(pool, Action(name: "a"), ns: "alice");
+        await Run(pool, Action(name: "a"), ns: "bob");
+        await Run(pool, Action(name: "b"), ns: "alice");
+        await Run(pool, Action(name: "a"), ns: "alice");
+
+        Assert.Equal(3, _factory.Created.Count);
+    }
+
+    [Fact]
+    public async Task RevisionChangeAlone_DoesNotForceANewContainer()
+    {
+        ContainerPool pool = Pool();
+
+        await Run(pool, Action(version: "0.0.1"));
+        await Run(pool, Action(version: "0.0.2"));
+        await Run(pool, Action(code: "function main() { return {changed: true}; }"));
+
+        Assert.Equal(2, _factory.Created.Count);
+    }
+
+    [Fact]
+    public async Task PrewarmedStemCell_OfTheSameKindAndMemory_IsUsedBeforeANewContainer()
+    {
+        ContainerPool pool = Pool(prewarm: [new PrewarmConfig("nodejs:20", 256, 1)]);
+        await Eventually(() => _factory.Created.Count == 1, "the stem cell starts");
+        ScriptedContainer stemCell = _factory.Created[0];
+
+        ActivationRun run = await Run(pool, Action());
+
+        Assert.True(run.Response.IsSuccess);
+        Assert.Equal(1, stemCell.RunCount);
+        await Eventually(() => _factory.Created.Count == 2, "a new stem cell replaces the one taken");
+        Assert.Equal(0, _factory.Created[1].InitCount);
+        Assert.Equal(512, pool.MemoryInUseMegabytes);
+    }
+
+    [Fact]
+    public async Task StemCell_OfAnotherMemorySize_IsNotUsed()
+    {
+        ContainerPool pool = Pool(prewarm: [new PrewarmConfig("nodejs:20", 128, 1)]);
+        await Eventually(() => _factory.Created.Count == 1, "the stem cell starts");
+
+        await Run(pool, Action(memory: 256));
+
+        Assert.Equal(0, _factory.Created[0].RunCount);
+        Assert.Equal(2, _factory.Created.Count);
+    }
+
+    [Fact]
+    public async Task InitFailure_AbortsEveryActivationWaitingForIt_WithTheSameResponse_AndRemovesTheContainer()
+    {
+        var init = new Gate();
+        _factory.Init = _ => init.PassAsync(new RuntimeAnswer(502, """{"error":"Initialization has failed due to: SyntaxError"}"""));
+        ContainerPool pool = Pool();
+        ExecutableAction action = Action(concurrency: 3);
+
+        Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
+        await Eventually(() => init.Waiting == 1, "one /init");
+        init.Release();
+        ActivationRun[] results = await Task.WhenAll(runs);
+
+        Assert.All(results, r =>
+        {
+            Assert.Equal(ActivationStatus.DeveloperError, r.Response.Status);
+            Assert.Equal("""{"error":"Initialization has failed due to: SyntaxError"}""", r.Response.Result.ToString());
+        });
+        Assert.Equal(0, _factory.Created[0].RunCount);
+        await Eventually(() => _factory.Created[0].IsDestroyed, "the container is removed");
+    }
+
+    [Fact]
+    public async Task RunFailure_StopsNewWork_LetsTheOthersFinish_ThenRemovesTheContainer()
+    {
+        var gate = new Gate();
+        _factory.Run = (_, body) => body.GetProperty("value").TryGetProperty("fail", out JsonElement _)
+            ? Task.FromResult(new RuntimeAnswer(502, """{"error":"An error has occurred: boom"}"""))
+            : gate.PassAsync(RuntimeAnswer.Ok());
+        ContainerPool pool = Pool();
+        ExecutableAction action = Action(concurrency: 3);
+
+        Task<ActivationRun>[] others = [Run(pool, action), Run(pool, action)];
+        await Eventually(() => gate.Waiting == 2, "two activations in flight");
+        ActivationRun failed = await Run(pool, action, """{"fail":true}""");
+        ScriptedContainer first = _factory.Created[0];
+
+        Assert.Equal(ActivationStatus.DeveloperError, failed.Response.Status);
+        Assert.Equal(ProxyState.Draining, failed.Container!.State);
+        Task<ActivationRun> next = Run(pool, action);
+        await Eventually(() => gate.Waiting == 3, "new work goes to a new container");
+        Assert.Equal(2, _factory.Created.Count);
+        Assert.False(first.IsDestroyed);
+
+        gate.Release(3);
+        Assert.All(await Task.WhenAll([.. others, next]), r => Assert.True(r.Response.IsSuccess));
+        await Eventually(() => first.IsDestroyed, "the failed container is removed once drained");
+        Assert.False(_factory.Created[1].IsDestroyed);
+    }
+
+    [Fact]
+    public async Task ProcessCrash_FailsEveryActivationInFlight_WithStatusTwo_AndTheContainerIsReplaced()
+    {
+        var gate = new Gate();
+        _factory.Run = (_, _) => gate.PassAsync(RuntimeAnswer.Drop);
+        ContainerPool pool = Pool();
+        ExecutableAction action = Action(concurrency: 3);
+
+        Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
+        await Eventually(() => gate.Waiting == 3, "three in flight");
+        await _factory.Created[0].CrashAsync();
+        gate.Release(3);
+        ActivationRun[] results = await Task.WhenAll(runs);
+
+        Assert.All(results, r =>
+        {
+            Assert.Equal(ActivationStatus.DeveloperError, r.Response.Status);
+            Assert.Equal("""{"error":"The action did not produce a valid response and exited unexpectedly."}""", r.Response.Result.ToString());
+        });
+        _factory.Run = (_, _) => Task.FromResult(RuntimeAnswer.Ok());
+        Assert.True((await Run(pool, action)).Response.IsSuccess);
+        Assert.Equal(2, _factory.Created.Count);
+    }
+
+    [Fact]
+    public async Task Runtime503_ReschedulesTheActivationElsewhere()
+    {
+        _factory.Run = (container, _) => Task.FromResult(container == _factory.Created[0] ? new RuntimeAnswer(503, "{}") : RuntimeAnswer.Ok("""{"ran":"elsewhere"}"""));
+        ContainerPool pool = Pool();
+
+        ActivationRun run = await Run(pool, Action());
+
+        Assert.True(run.Response.IsSuccess);
+        Assert.Equal("""{"ran":"elsewhere"}""", run.Response.Result.ToString());
+        await Eventually(() => _factory.Created[0].IsDestroyed, "the refusing container is removed");
+    }
+
+    [Fact]
+    public async Task ContainerThatFailsToStart_GivesAResourceError_AndFreesItsMemory()
+    {
+        _factory.BeforeStart = _ => throw new Perf.Invoker.Containers.ContainerStartException("no node here");
+        ContainerPool pool = Pool();
+
+        ActivationRun run = await Run(pool, Action());
+
+        Assert.Equal(ActivationStatus.WhiskError, run.Response.Status);
+        Assert.Equal("""{"error":"Failed to provision resources to run the action."}""", run.Response.Result.ToString());
+        await Eventually(() => pool.MemoryInUseMegabytes == 0, "memory is freed");
+    }
+
+    [Fact]
+    public async Task ActionLargerThanUserMemory_IsAResourceError_NotAStuckBuffer()
+    {
+        ContainerPool pool = Pool(userMemory: 256);
+
+        ActivationRun run = await Run(pool, Action(memory: 512));
+
+        Assert.Equal(ActivationStatus.WhiskError, run.Response.Status);
+        Assert.Empty(_factory.Created);
+    }
+
+    [Fact]
+    public async Task IdleContainer_IsPausedAfterTheGrace_AndResumedForTheNextActivation()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        ContainerPool pool = Pool(time: time);
+        ExecutableAction action = Action();
+        await Run(pool, action);
+        ScriptedContainer container = Assert.Single(_factory.Created);
+
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(container.IsPaused);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await Eventually(() => container.IsPaused, "paused after the grace");
+        Assert.Equal(ProxyState.Paused, pool.Containers.Single().State);
+
+        ActivationRun run = await Run(pool, action);
+
+        Assert.True(run.Response.IsSuccess);
+        Assert.False(container.IsPaused);
+        Assert.Single(_factory.Created);
+    }
+
+    [Fact]
+    public async Task PausedContainer_IsRemovedAfterTheIdleTimeout_AndConcurrentOnesAfterTheirOwn()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        ContainerPool pool = Pool(time: time);
+        await Run(pool, Action(name: "single"));
+        await Run(pool, Action(name: "concurrent", concurrency: 4));
+        ScriptedContainer single = _factory.Created[0], concurrent = _factory.Created[1];
+
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Eventually(() => single.IsPaused && concurrent.IsPaused, "both paused");
+        time.Advance(TimeSpan.FromMinutes(10));
+        await Eventually(() => single.IsDestroyed, "the single-activation container goes after idle-container");
+        Assert.False(concurrent.IsDestroyed);
+
+        time.Advance(TimeSpan.FromMinutes(20));
+        await Eventually(() => concurrent.IsDestroyed, "the concurrent one after its own idle timeout");
+    }
+
+    [Fact]
+    public async Task ManyActivations_OnAFewContainers_NeverExceedConcurrency_AndSettle()
+    {
+        _factory.Run = async (_, _) =>
+        {
+            await Task.Yield();
+            return RuntimeAnswer.Ok();
+        };
+        ContainerPool pool = Pool(userMemory: 512);
+        ExecutableAction action = Action(concurrency: 8);
+
+        ActivationRun[] results = await Task.WhenAll(Enumerable.Range(0, 500).Select(_ => Run(pool, action)));
+
+        Assert.All(results, r => Assert.True(r.Response.IsSuccess));
+        Assert.All(_factory.Created, c => Assert.InRange(c.MaxInFlight, 1, 8));
+        Assert.InRange(_factory.Created.Count, 1, 2);
+    }
+}
