@@ -334,6 +334,21 @@ public sealed class Http1ConnectionPool : IDisposable
         }
     }
 
+    /// <summary>How many idle connections the liveness check would drop right now (tests wait on it instead of on the clock).</summary>
+    internal int CountDeadIdleConnections()
+    {
+        lock (_lock)
+        {
+            int dead = 0;
+            for (int i = 0; i < _idleCount; i++)
+            {
+                dead += _idle[i]!.IsAlive() ? 0 : 1;
+            }
+
+            return dead;
+        }
+    }
+
     internal void OnConnectRefused() => Interlocked.Increment(ref _connectRefusals);
 
     internal void OnStaleRetry() => Interlocked.Increment(ref _staleRetries);

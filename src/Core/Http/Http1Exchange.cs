@@ -112,12 +112,18 @@ internal sealed class Http1Exchange : IValueTaskSource<Http1PoolGrant>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Http1Response> SendAsync(TimeSpan timeout, bool retryConnectRefused, CancellationToken cancellationToken)
     {
+        _socketError = SocketError.Success;
+        if (cancellationToken.IsCancellationRequested)
+        {
+            // Canceled before it started: leave the pool's connections alone.
+            return CreateResponse(Http1Outcome.Canceled);
+        }
+
         Arm(timeout, cancellationToken);
         CancellationToken token = _cts.Token;
         Http1Outcome outcome;
         Http1Connection? connection = null;
         bool holdsSlot = false;
-        _socketError = SocketError.Success;
         try
         {
             Http1PoolGrant grant = await _pool.RentAsync(this, token).ConfigureAwait(false);
@@ -208,6 +214,7 @@ internal sealed class Http1Exchange : IValueTaskSource<Http1PoolGrant>
     /// <summary>Opens a connection in the slot this exchange holds, retrying refusals until the deadline when asked to (OPENWHISK.md §5).</summary>
     private async ValueTask<(Http1Connection? Connection, Http1Outcome Outcome)> ConnectAsync(bool retryRefused, CancellationToken token)
     {
+        bool refused = false;
         while (true)
         {
             if (_pool.IsDisposed)
@@ -215,8 +222,18 @@ internal sealed class Http1Exchange : IValueTaskSource<Http1PoolGrant>
                 return (null, Http1Outcome.PoolDisposed);
             }
 
-            (Socket? socket, Http1Outcome outcome, _socketError) =
-                await Http1Connection.ConnectAsync(_pool.EndPoint, _pool.ConnectTimeout, token).ConfigureAwait(false);
+            Socket? socket;
+            Http1Outcome outcome;
+            try
+            {
+                (socket, outcome, _socketError) = await Http1Connection.ConnectAsync(_pool.EndPoint, _pool.ConnectTimeout, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (refused && !_callerToken.IsCancellationRequested)
+            {
+                // The deadline passed during a retry: the container refused until then (see below).
+                return (null, Http1Outcome.ConnectRefused);
+            }
+
             if (socket is not null)
             {
                 Http1Connection? connection = _pool.OnConnected(socket);
@@ -229,6 +246,7 @@ internal sealed class Http1Exchange : IValueTaskSource<Http1PoolGrant>
             }
 
             _pool.OnConnectRefused();
+            refused = true;
             if (!retryRefused)
             {
                 return (null, outcome);
