@@ -1,0 +1,118 @@
+using Perf.Invoker.Http;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+using Perf.Invoker.Pool;
+
+namespace Perf.Invoker.Invocation;
+
+/// <summary>
+/// Runs one parsed activation end to end: through the pool, into an activation record (OPENWHISK.md
+/// §4, with OpenWhisk's annotations), into the store, and out as exactly one acknowledgement
+/// (OPENWHISK.md §3). Every path, failures included, produces a record and an ack.
+/// </summary>
+public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store, IAcknowledgementSink acks, InvokerInstanceId instance, TimeProvider? time = null)
+{
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public InvokerInstanceId Instance => instance;
+
+    /// <summary>Runs the activation; returns its record once it is stored and acknowledged.</summary>
+    public async Task<ActivationRecord> InvokeAsync(ActivationMessage message, ExecutableAction action, CancellationToken cancellationToken = default)
+    {
+        DateTimeOffset received = _time.GetUtcNow();
+        ActivationRun run;
+        try
+        {
+            run = await pool.RunAsync(message.User.Namespace.Name, message, action, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Invariant 1 (DESIGN.md §3): an unexpected fault is still a record and an ack, as a whisk error.
+            run = new ActivationRun(ActionResponse.WhiskError(ActionMessages.ResourceError), received, _time.GetUtcNow(), null, [], false, null);
+        }
+
+        ActivationRecord record = CreateRecord(message, action, run, received);
+        await CompleteAsync(message, record, cancellationToken).ConfigureAwait(false);
+        return record;
+    }
+
+    /// <summary>Stores and acknowledges a record made elsewhere (a malformed message's error, a duplicate's first record).</summary>
+    public async Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken)
+    {
+        await store.StoreAsync(record, cancellationToken).ConfigureAwait(false);
+        bool systemError = record.Response.IsWhiskError;
+        if (message.Blocking)
+        {
+            await acks.SendCombinedAsync(message.RootControllerIndex, new CombinedCompletionAndResultMessage
+            {
+                Transid = message.Transid,
+                Response = new AckResponse(record),
+                IsSystemError = systemError,
+                Instance = instance,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await acks.SendCompletionAsync(message.RootControllerIndex, new CompletionMessage
+            {
+                Transid = message.Transid,
+                ActivationId = message.ActivationId,
+                IsSystemError = systemError,
+                Instance = instance,
+            }, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private ActivationRecord CreateRecord(ActivationMessage message, ExecutableAction action, in ActivationRun run, DateTimeOffset received)
+    {
+        // A cold start's record starts when /init did (OpenWhisk: duration includes the init time).
+        DateTimeOffset runStart = run.Start == default ? received : run.Start;
+        DateTimeOffset end = run.End == default ? _time.GetUtcNow() : run.End;
+        DateTimeOffset start = run.InitMillis is { } init ? runStart.AddMilliseconds(-init) : runStart;
+        long waitMillis = Math.Max(0, start.ToUnixTimeMilliseconds() - message.Transid.StartMillis);
+
+        var annotations = new List<Parameter>(6)
+        {
+            new() { Key = "limits", Value = action.LimitsAnnotation },
+            new() { Key = "path", Value = JsonString(action.Path) },
+            new() { Key = "kind", Value = JsonString(action.Kind) },
+            new() { Key = "timeout", Value = run.TimedOut ? s_true : s_false },
+        };
+        if (run.InitMillis is { } initMillis)
+        {
+            annotations.Add(new() { Key = "initTime", Value = JsonNumber(initMillis) });
+        }
+
+        annotations.Add(new() { Key = "waitTime", Value = JsonNumber(waitMillis) });
+        return new ActivationRecord
+        {
+            Namespace = message.User.Namespace.Name,
+            Name = action.Name,
+            Subject = message.User.Subject,
+            ActivationId = message.ActivationId,
+            Start = start.ToUnixTimeMilliseconds(),
+            End = end.ToUnixTimeMilliseconds(),
+            Cause = message.Cause,
+            Response = run.Response.ToActivationResponse(),
+            Logs = run.Logs,
+            Version = action.Version,
+            Publish = false,
+            Annotations = [.. annotations],
+            Duration = (long)(end - start).TotalMilliseconds,
+        };
+    }
+
+    private static readonly RawJson s_true = RawJson.FromTrusted("true"u8.ToArray());
+    private static readonly RawJson s_false = RawJson.FromTrusted("false"u8.ToArray());
+
+    private static RawJson JsonString(string value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(value.Length + 2);
+        var writer = new JsonWriter(buffer);
+        writer.WriteString(value);
+        writer.Flush();
+        return RawJson.FromTrusted(buffer.WrittenMemory);
+    }
+
+    private static RawJson JsonNumber(long value) => RawJson.FromTrusted(System.Text.Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+}

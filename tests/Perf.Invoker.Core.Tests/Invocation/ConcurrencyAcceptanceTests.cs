@@ -1,0 +1,127 @@
+using Perf.Invoker.Containers;
+using Perf.Invoker.Invocation;
+using Perf.Invoker.Model;
+using Perf.Invoker.Pool;
+using Perf.Invoker.Tests.Support;
+
+namespace Perf.Invoker.Tests.Invocation;
+
+/// <summary>
+/// OpenWhisk's concurrency acceptance test (OPENWHISK.md §8) with real runtimes/nodejs processes:
+/// activations that can only finish together prove they ran at once in one container.
+/// </summary>
+public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime
+{
+    private const int N = 50;
+
+    // Each activation resolves only when the container-wide counter reaches its target: if any of them
+    // ran in another container, none would finish.
+    private const string Rendezvous = """
+        let arrived = 0;
+        const waiting = [];
+        function main(params) {
+          const id = process.env.__OW_ACTIVATION_ID;
+          arrived++;
+          console.log('arrived ' + id);
+          if (params.fail) return { error: 'failed on purpose' };
+          if (params.exit) process.exit(1);
+          return new Promise(resolve => {
+            waiting.push(resolve);
+            if (arrived >= params.target) waiting.splice(0).forEach(r => r(arrived));
+          }).then(together => ({ together, id }));
+        }
+        """;
+
+    private readonly ProcessContainerFactory _factory = new(new ProcessContainerFactoryOptions
+    {
+        RuntimeDirectory = Repository.NodeRuntime,
+        OwnerTag = "acceptance-" + Guid.NewGuid().ToString("N")[..8],
+    });
+
+    private readonly RecordingSinks _sinks = new();
+    private ContainerPool _pool = null!;
+    private ActivationInvoker _invoker = null!;
+
+    public Task InitializeAsync()
+    {
+        _pool = new ContainerPool(_factory, new ContainerPoolOptions { UserMemoryMegabytes = 1024 });
+        _invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _pool.DisposeAsync();
+        await _factory.DisposeAsync();
+        Assert.Equal(0, _factory.LiveCount);
+    }
+
+    private Task<ActivationRecord> Invoke(ExecutableAction action, string content) =>
+        _invoker.InvokeAsync(Activations.Message(content), action);
+
+    [Fact]
+    public async Task FiftyActivations_RunAtOnceInOneContainer_EachWithItsOwnIdAndLogs()
+    {
+        ExecutableAction action = Activations.Action(Rendezvous, concurrency: N);
+
+        ActivationRecord[] records = await Task.WhenAll(Enumerable.Range(0, N).Select(_ => Invoke(action, $$"""{"target":{{N}}}""")));
+
+        Assert.All(records, r =>
+        {
+            Assert.Equal((int)ActivationStatus.Success, r.Response.StatusCode);
+            Assert.Contains($"\"id\":\"{r.ActivationId}\"", r.Response.Result.ToString());
+            string line = Assert.Single(r.Logs);
+            Assert.EndsWith($" stdout: arrived {r.ActivationId}", line);
+        });
+        Assert.Single(_pool.Containers);
+        Assert.Single(records, r => r.Annotations.Any(a => a.Key == "initTime"));
+        _sinks.AssertExactlyOneAckPerRecord();
+        Assert.Equal(0, _pool.SlotsInUse);
+    }
+
+    [Fact]
+    public async Task OneFailingActivation_DoesNotFailTheOthers()
+    {
+        ExecutableAction action = Activations.Action(Rendezvous, concurrency: N);
+
+        Task<ActivationRecord>[] runs = [.. Enumerable.Range(0, N).Select(i => Invoke(action, i == 7 ? """{"fail":true}""" : $$"""{"target":{{N}}}"""))];
+        ActivationRecord[] records = await Task.WhenAll(runs);
+
+        Assert.Equal((int)ActivationStatus.ApplicationError, records[7].Response.StatusCode);
+        Assert.Equal(N - 1, records.Count(r => r.Response.StatusCode == (int)ActivationStatus.Success));
+        Assert.Single(_pool.Containers);
+        _sinks.AssertExactlyOneAckPerRecord();
+    }
+
+    [Fact]
+    public async Task ProcessExit_FailsEveryActivationInFlight_WithStatusTwo_AndThePoolReplacesTheContainer()
+    {
+        ExecutableAction action = Activations.Action(Rendezvous, concurrency: N);
+        ActivationRecord warm = await Invoke(action, """{"target":1}""");
+        Assert.Equal((int)ActivationStatus.Success, warm.Response.StatusCode);
+        ContainerProxy first = Assert.Single(_pool.Containers);
+
+        // Ten wait for a rendezvous that never comes; then one exits the process under them.
+        Task<ActivationRecord>[] waiting = [.. Enumerable.Range(0, 10).Select(_ => Invoke(action, """{"target":1000}"""))];
+        for (int i = 0; i < 3000 && first.Slots.InFlight < 10; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        ActivationRecord exit = await Invoke(action, """{"exit":true}""");
+        ActivationRecord[] failed = await Task.WhenAll(waiting);
+
+        Assert.All([exit, .. failed], r =>
+        {
+            Assert.Equal((int)ActivationStatus.DeveloperError, r.Response.StatusCode);
+            Assert.Equal("""{"error":"The action did not produce a valid response and exited unexpectedly."}""", r.Response.Result.ToString());
+        });
+        ActivationRecord after = await Invoke(action, """{"target":1}""");
+        Assert.Equal((int)ActivationStatus.Success, after.Response.StatusCode);
+        Assert.NotSame(first, Assert.Single(_pool.Containers));
+        Assert.Equal(ProxyState.Removed, first.State);
+        _sinks.AssertExactlyOneAckPerRecord();
+        Assert.Equal(0, _pool.SlotsInUse);
+        Assert.Equal(256, _pool.MemoryInUseMegabytes);
+    }
+}

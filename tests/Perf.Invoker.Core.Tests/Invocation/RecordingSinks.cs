@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using Perf.Invoker.Invocation;
+using Perf.Invoker.Model;
+
+namespace Perf.Invoker.Tests.Invocation;
+
+/// <summary>The store and the ack channel as lists, for counting that every activation got exactly one of each.</summary>
+internal sealed class RecordingSinks : IActivationStore, IAcknowledgementSink
+{
+    public ConcurrentDictionary<ActivationId, ActivationRecord> Records { get; } = new();
+
+    public ConcurrentQueue<(ActivationId Id, object Message)> Acks { get; } = new();
+
+    public ValueTask StoreAsync(ActivationRecord record, CancellationToken cancellationToken)
+    {
+        Assert.True(Records.TryAdd(record.ActivationId, record), $"a second record for {record.ActivationId}");
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<ActivationRecord?> FindAsync(ActivationId activationId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(Records.TryGetValue(activationId, out ActivationRecord? record) ? record : null);
+
+    public ValueTask SendCombinedAsync(ControllerInstanceId controller, CombinedCompletionAndResultMessage message, CancellationToken cancellationToken)
+    {
+        Acks.Enqueue((message.Response.ActivationId, message));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask SendCompletionAsync(ControllerInstanceId controller, CompletionMessage message, CancellationToken cancellationToken)
+    {
+        Acks.Enqueue((message.ActivationId, message));
+        return ValueTask.CompletedTask;
+    }
+
+    public void AssertExactlyOneAckPerRecord()
+    {
+        Assert.Equal(Records.Count, Acks.Count);
+        Assert.Equal(Records.Keys.Select(k => k.ToString()).Order(), Acks.Select(a => a.Id.ToString()).Order());
+    }
+}
