@@ -6,19 +6,31 @@ using System.Net.Sockets;
 namespace Perf.Invoker.Http;
 
 /// <summary>
-/// One keep-alive connection to a container: a socket, the stream that writes requests to it and the
-/// pipe reader that parses responses from it. Used by one exchange at a time; between exchanges it
-/// sits idle in its pool with nothing buffered.
+/// One keep-alive connection to a container: a socket, and the pipe its responses are received into
+/// and parsed from. Used by one exchange at a time, which drives both; between exchanges it sits idle
+/// in its pool with nothing buffered.
 /// </summary>
 internal sealed class Http1Connection : IDisposable
 {
-    /// <summary>Reads land in pooled 4 KiB blocks; 1 KiB is the least room worth a receive call.</summary>
-    private static readonly StreamPipeReaderOptions s_readerOptions = new(
-        pool: Http1BlockMemoryPool.Default, bufferSize: Http1BlockMemoryPool.BlockSize, minimumReadSize: 1024, leaveOpen: true);
+    /// <summary>Least room worth a receive call; a smaller tail of a block is skipped for a fresh block.</summary>
+    private const int MinimumReceiveSize = 1024;
+
+    /// <summary>
+    /// The exchange is the pipe's only writer and only reader, one after the other on one flow: no
+    /// back-pressure, no scheduling, and blocks from the connections' shared block pool.
+    /// </summary>
+    private static readonly PipeOptions s_pipeOptions = new(
+        pool: Http1BlockMemoryPool.Default,
+        readerScheduler: PipeScheduler.Inline,
+        writerScheduler: PipeScheduler.Inline,
+        pauseWriterThreshold: 0,
+        resumeWriterThreshold: 0,
+        minimumSegmentSize: Http1BlockMemoryPool.BlockSize,
+        useSynchronizationContext: false);
 
     private readonly Http1ConnectionPool _pool;
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Pipe _pipe = new(s_pipeOptions);
 
     /// <summary>0 while open, 1 once <see cref="Dispose"/> ran; the socket is closed and the pool told exactly once.</summary>
     private int _disposed;
@@ -27,15 +39,16 @@ internal sealed class Http1Connection : IDisposable
     {
         _pool = pool;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        Reader = PipeReader.Create(_stream, s_readerOptions);
     }
 
-    /// <summary>Response bytes; only the exchange holding the connection reads them.</summary>
-    public PipeReader Reader { get; }
+    /// <summary>Response bytes received so far and not consumed; only the exchange holding the connection reads them.</summary>
+    public PipeReader Reader => _pipe.Reader;
 
     /// <summary>Slot in the pool's table of open connections; maintained by the pool under its lock, -1 once removed.</summary>
     public int PoolIndex { get; set; } = -1;
+
+    /// <summary>When the connection last went back to the idle stack (<see cref="Environment.TickCount64"/>); meaningful only while idle.</summary>
+    public long IdleSince { get; set; }
 
     /// <summary>Whether the connection already carried a complete exchange: a failure before any response byte then means the server dropped it while idle.</summary>
     public bool IsReused { get; set; }
@@ -106,11 +119,30 @@ internal sealed class Http1Connection : IDisposable
         }
     }
 
-    /// <summary>Writes a whole request.</summary>
-    public ValueTask SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken) =>
-        _stream.WriteAsync(request, cancellationToken);
+    /// <summary>Sends some of <paramref name="request"/> (a stream socket may take less than all); returns how much.</summary>
+    public ValueTask<int> SendAsync(ReadOnlyMemory<byte> request) => _socket.SendAsync(request, SocketFlags.None);
 
-    /// <summary>Closes the socket under a pending read or write (pool disposal); the holder still calls <see cref="Dispose"/>.</summary>
+    /// <summary>Receives into the pipe's free memory; pass the count to <see cref="CommitReceive"/>.</summary>
+    public ValueTask<int> ReceiveAsync() => _socket.ReceiveAsync(_pipe.Writer.GetMemory(MinimumReceiveSize), SocketFlags.None);
+
+    /// <summary>Makes <paramref name="received"/> bytes readable from <see cref="Reader"/>; 0 means the peer closed.</summary>
+    public void CommitReceive(int received)
+    {
+        if (received == 0)
+        {
+            _pipe.Writer.Complete();
+            return;
+        }
+
+        _pipe.Writer.Advance(received);
+
+        // No back-pressure and no reader waiting: the flush completes here and now.
+        ValueTask<FlushResult> flush = _pipe.Writer.FlushAsync();
+        Debug.Assert(flush.IsCompletedSuccessfully, "an unthrottled flush with no reader waiting is synchronous");
+        flush.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Closes the socket under a pending send or receive (deadline, cancellation, pool disposal); the holder still calls <see cref="Dispose"/>.</summary>
     public void Abort() => _socket.Dispose();
 
     public void Dispose()
@@ -120,8 +152,9 @@ internal sealed class Http1Connection : IDisposable
             return;
         }
 
-        Reader.Complete();
-        _stream.Dispose();
+        _socket.Dispose();
+        _pipe.Reader.Complete();
+        _pipe.Writer.Complete();
         _pool.OnConnectionClosed(this);
         Debug.Assert(PoolIndex == -1, "the pool forgot the connection");
     }

@@ -43,6 +43,9 @@ public sealed class Http1ConnectionPool : IDisposable
     /// <summary>Set once by Dispose, under _lock; after it no connection is pooled or opened and no request waits.</summary>
     private volatile bool _disposed;
 
+    /// <summary>Idle time in ms from which a connection is polled before reuse; 0 polls every time.</summary>
+    private readonly long _livenessCheckAfterIdleMs;
+
     private long _connectionsOpened;
     private long _connectionsClosed;
     private long _connectRefusals;
@@ -60,12 +63,14 @@ public sealed class Http1ConnectionPool : IDisposable
         MaxResponseHeadersLength = options.MaxResponseHeadersLength;
         MaxResponseBodyLength = options.MaxResponseBodyLength;
         RetainedBufferSize = options.RetainedBufferSize;
+        _livenessCheckAfterIdleMs = (long)options.LivenessCheckAfterIdle.TotalMilliseconds;
         _host = options.GetHost();
         _idle = new Http1Connection?[MaxConnections];
         _connections = new Http1Connection?[MaxConnections];
 
-        // Requests beyond MaxConnections wait, each on an exchange; keep enough for the usual backlog.
-        _freeExchanges = new Http1Exchange?[MaxConnections * 2];
+        // An exchange is in use from the request until both the caller and the driver let go, which
+        // briefly overlaps the caller's next request; requests beyond MaxConnections wait on one too.
+        _freeExchanges = new Http1Exchange?[(MaxConnections * 2) + 4];
     }
 
     public EndPoint EndPoint { get; }
@@ -187,8 +192,11 @@ public sealed class Http1ConnectionPool : IDisposable
             if (_freeExchangeCount < _freeExchanges.Length && !_disposed)
             {
                 _freeExchanges[_freeExchangeCount++] = exchange;
+                return;
             }
         }
+
+        exchange.Retire();
     }
 
     // ---- connections and slots --------------------------------------------------------------------
@@ -228,10 +236,20 @@ public sealed class Http1ConnectionPool : IDisposable
 
         if (idle is null)
         {
-            return exchange.WaitAsync(token);
+            ValueTask<Http1PoolGrant> wait = exchange.WaitForGrantAsync();
+
+            // The deadline or the caller may have fired before the exchange was queued, when leaving the queue was a no-op.
+            if (token.IsCancellationRequested)
+            {
+                CancelWait(exchange);
+            }
+
+            return wait;
         }
 
-        if (idle.IsAlive())
+        // A connection used moments ago skips the poll: a close in that window fails its first read
+        // before any response byte, and the request is resent once on a new connection.
+        if (Environment.TickCount64 - idle.IdleSince < _livenessCheckAfterIdleMs || idle.IsAlive())
         {
             return new ValueTask<Http1PoolGrant>(new Http1PoolGrant(idle, Http1Outcome.Ok));
         }
@@ -253,6 +271,7 @@ public sealed class Http1ConnectionPool : IDisposable
                 waiter = Dequeue();
                 if (waiter is null)
                 {
+                    connection.IdleSince = Environment.TickCount64;
                     _idle[_idleCount++] = connection;
                     Debug.Assert(_idleCount <= _openCount, "idle connections hold slots");
                     return;
@@ -436,6 +455,7 @@ public sealed class Http1ConnectionPool : IDisposable
         Http1Exchange? waiters;
         Http1Connection?[] idle;
         Http1Connection?[] busy;
+        Http1Exchange?[] free;
         lock (_lock)
         {
             if (_disposed)
@@ -452,8 +472,14 @@ public sealed class Http1ConnectionPool : IDisposable
             _openCount -= _idleCount;
             _idleCount = 0;
             busy = Array.FindAll(_connections.AsSpan(0, _connectionCount).ToArray(), c => Array.IndexOf(idle, c) < 0);
+            free = _freeExchanges.AsSpan(0, _freeExchangeCount).ToArray();
             _freeExchanges.AsSpan().Clear();
             _freeExchangeCount = 0;
+        }
+
+        foreach (Http1Exchange? exchange in free)
+        {
+            exchange!.Retire();
         }
 
         while (waiters is not null)

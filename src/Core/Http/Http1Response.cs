@@ -66,6 +66,12 @@ public readonly struct Http1Response : IDisposable
         }
     }
 
+    /// <summary>Whether this response keeps its exchange (for the body) until disposed.</summary>
+    internal bool HoldsExchange => _owner is not null;
+
+    /// <summary>The exchange version the response was made under.</summary>
+    internal int ExchangeVersion => _version;
+
     /// <summary>Gives the body's memory back to the pool.</summary>
     public void Dispose() => _owner?.Release(_version);
 }

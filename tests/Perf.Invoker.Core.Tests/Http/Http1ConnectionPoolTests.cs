@@ -230,6 +230,7 @@ public sealed class Http1ConnectionPoolTests
     [Fact]
     public async Task Pool_IdleConnectionClosedByServer_IsDroppedByTheLivenessCheck()
     {
+        // Every reuse is checked here; by default only connections idle for a second or more are.
         await using var server = LoopbackServer.Start(async c =>
         {
             await c.ReadRequestAsync();
@@ -245,7 +246,7 @@ public sealed class Http1ConnectionPoolTests
                 await c.SendAsync(Ok("{\"connection\":" + c.Id + "}"));
             }
         });
-        var pool = CreatePool(server.EndPoint);
+        var pool = CreatePool(server.EndPoint, livenessCheckAfterIdle: TimeSpan.Zero);
         (await pool.PostAsync("/run", "{}")).Dispose();
         await WaitUntilAsync(() => pool.CountDeadIdleConnections() == 1, "the client has seen the server's FIN");
 
@@ -255,6 +256,39 @@ public sealed class Http1ConnectionPoolTests
         Http1PoolCounters counters = pool.Counters;
         Assert.Equal(1, counters.DeadIdleConnections);
         Assert.Equal(0, counters.StaleRetries);
+        AssertSettled(pool, expectedOpen: 1);
+        DisposeAndAssertClosed(pool);
+    }
+
+    [Fact]
+    public async Task Pool_ConnectionClosedRightAfterUse_IsResentOnceOnANewConnection()
+    {
+        await using var server = LoopbackServer.Start(async c =>
+        {
+            await c.ReadRequestAsync();
+            await c.SendAsync(Ok("{\"connection\":" + c.Id + "}"));
+            if (c.Id == 1)
+            {
+                c.Close();
+                return;
+            }
+
+            while (await c.ReadRequestAsync() is not null)
+            {
+                await c.SendAsync(Ok("{\"connection\":" + c.Id + "}"));
+            }
+        });
+        var pool = CreatePool(server.EndPoint, livenessCheckAfterIdle: TimeSpan.FromHours(1));
+        (await pool.PostAsync("/run", "{}")).Dispose();
+        await WaitUntilAsync(() => pool.CountDeadIdleConnections() == 1, "the client has seen the server's FIN");
+
+        using Http1Response response = await pool.PostAsync("/run", "{}");
+
+        // Not polled (used moments ago): the closed connection fails before any response byte, and the request goes out again.
+        Assert.Equal("{\"connection\":2}", response.BodyText());
+        Http1PoolCounters counters = pool.Counters;
+        Assert.Equal(0, counters.DeadIdleConnections);
+        Assert.Equal(1, counters.StaleRetries);
         AssertSettled(pool, expectedOpen: 1);
         DisposeAndAssertClosed(pool);
     }
