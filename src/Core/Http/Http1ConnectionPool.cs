@@ -6,9 +6,9 @@ namespace Perf.Invoker.Http;
 
 /// <summary>
 /// HTTP/1.1 keep-alive connections to one action container, at most <see cref="MaxConnections"/> of
-/// them (the container's concurrency). Idle connections are reused last-in first-out after a liveness
-/// check; when all are busy, requests wait in FIFO order, each parked on its own pooled exchange, so
-/// a warm request allocates nothing. See <see cref="PostAsync{TState}"/>.
+/// them (the container's concurrency). Idle connections are reused last-in first-out, after a liveness
+/// check when they sat idle a while; when all are busy, requests wait in FIFO order, each parked on its
+/// own pooled exchange. A request on a warm pool allocates nothing. See <see cref="PostAsync{TState}"/>.
 /// </summary>
 public sealed class Http1ConnectionPool : IDisposable
 {

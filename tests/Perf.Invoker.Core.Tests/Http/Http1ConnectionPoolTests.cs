@@ -579,6 +579,8 @@ public sealed class Http1ConnectionPoolTests
     public void Pool_ProgrammerErrors_Throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => CreatePool(new IPEndPoint(IPAddress.Loopback, 1), maxConnections: 0));
+        Assert.Throws<ArgumentException>(() => new Http1ConnectionPool(new Http1ConnectionPoolOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 1), Host = "a\r\nX-Injected: 1" }));
+        Assert.Throws<ArgumentException>(() => new Http1ConnectionPool(new Http1ConnectionPoolOptions { EndPoint = new DnsEndPoint("localhost", 1) }));
         using var pool = CreatePool(new IPEndPoint(IPAddress.Loopback, 1));
         using var other = CreatePool(new IPEndPoint(IPAddress.Loopback, 1));
         Assert.Throws<ArgumentException>(() => pool.CreatePostHead("run"));
