@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Perf.Invoker.Concurrency;
@@ -59,6 +60,7 @@ public sealed class SlotAllocator
     public bool IsClosed => IsClosedState(Volatile.Read(ref _padded.State));
 
     /// <summary>Takes a slot if one is free. Each success must be matched by exactly one <see cref="Release"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryAcquire() => TryAcquire(out _);
 
     /// <summary>Takes a slot if one is free, and says whether it was the last free one (free → busy).</summary>
