@@ -74,6 +74,7 @@ public sealed class SlotAllocator
             long seen = Interlocked.CompareExchange(ref _padded.State, state + 1, state);
             if (seen == state)
             {
+                AssertInvariants(state + 1);
                 becameFull = InFlightOf(state) + 1 == CapacityOf(state);
                 return true;
             }
@@ -107,6 +108,7 @@ public sealed class SlotAllocator
             long seen = Interlocked.CompareExchange(ref _padded.State, state - 1, state);
             if (seen == state)
             {
+                AssertInvariants(state - 1);
                 return Transitions(state, state - 1);
             }
 
