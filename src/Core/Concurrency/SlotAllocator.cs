@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Perf.Invoker.Concurrency;
@@ -59,6 +60,7 @@ public sealed class SlotAllocator
     public bool IsClosed => IsClosedState(Volatile.Read(ref _padded.State));
 
     /// <summary>Takes a slot if one is free. Each success must be matched by exactly one <see cref="Release"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryAcquire() => TryAcquire(out _);
 
     /// <summary>Takes a slot if one is free, and says whether it was the last free one (free → busy).</summary>
@@ -72,6 +74,7 @@ public sealed class SlotAllocator
             long seen = Interlocked.CompareExchange(ref _padded.State, state + 1, state);
             if (seen == state)
             {
+                AssertInvariants(state + 1);
                 becameFull = InFlightOf(state) + 1 == CapacityOf(state);
                 return true;
             }
@@ -105,6 +108,7 @@ public sealed class SlotAllocator
             long seen = Interlocked.CompareExchange(ref _padded.State, state - 1, state);
             if (seen == state)
             {
+                AssertInvariants(state - 1);
                 return Transitions(state, state - 1);
             }
 

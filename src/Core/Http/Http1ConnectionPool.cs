@@ -6,9 +6,9 @@ namespace Perf.Invoker.Http;
 
 /// <summary>
 /// HTTP/1.1 keep-alive connections to one action container, at most <see cref="MaxConnections"/> of
-/// them (the container's concurrency). Idle connections are reused last-in first-out after a liveness
-/// check; when all are busy, requests wait in FIFO order, each parked on its own pooled exchange, so
-/// a warm request allocates nothing. See <see cref="PostAsync{TState}"/>.
+/// them (the container's concurrency). Idle connections are reused last-in first-out, after a liveness
+/// check when they sat idle a while; when all are busy, requests wait in FIFO order, each parked on its
+/// own pooled exchange. A request on a warm pool allocates nothing. See <see cref="PostAsync{TState}"/>.
 /// </summary>
 public sealed class Http1ConnectionPool : IDisposable
 {
@@ -155,7 +155,16 @@ public sealed class Http1ConnectionPool : IDisposable
         CancellationToken cancellationToken = default)
     {
         Http1Exchange exchange = StartExchange(head, timeout);
-        exchange.WriteRequest(head, body);
+        try
+        {
+            exchange.WriteRequest(head, body);
+        }
+        catch
+        {
+            exchange.Release(exchange.Version);
+            throw;
+        }
+
         return exchange.SendAsync(timeout, retryConnectRefused, cancellationToken);
     }
 
@@ -207,7 +216,7 @@ public sealed class Http1ConnectionPool : IDisposable
     /// </summary>
     internal ValueTask<Http1PoolGrant> RentAsync(Http1Exchange exchange, CancellationToken token)
     {
-        Http1Connection idle;
+        Http1Connection? idle = null;
         lock (_lock)
         {
             if (_disposed)
@@ -215,22 +224,20 @@ public sealed class Http1ConnectionPool : IDisposable
                 return new ValueTask<Http1PoolGrant>(new Http1PoolGrant(null, Http1Outcome.PoolDisposed));
             }
 
-            if (_idleCount == 0)
+            if (_idleCount > 0)
             {
-                if (_openCount < MaxConnections)
-                {
-                    _openCount++;
-                    return new ValueTask<Http1PoolGrant>(Http1PoolGrant.Slot);
-                }
-
-                Enqueue(exchange);
-                idle = null!;
+                // LIFO: the connection used last is the one least likely to have been closed while idle.
+                idle = _idle[--_idleCount];
+                _idle[_idleCount] = null;
+            }
+            else if (_openCount < MaxConnections)
+            {
+                _openCount++;
+                return new ValueTask<Http1PoolGrant>(Http1PoolGrant.Slot);
             }
             else
             {
-                // LIFO: the connection used last is the one least likely to have been closed while idle.
-                idle = _idle[--_idleCount]!;
-                _idle[_idleCount] = null;
+                Enqueue(exchange);
             }
         }
 

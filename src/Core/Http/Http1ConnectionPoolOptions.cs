@@ -45,6 +45,11 @@ public sealed class Http1ConnectionPoolOptions
             ThrowHelper.ThrowArgumentException("The endpoint must be an IPEndPoint or a UnixDomainSocketEndPoint.", nameof(EndPoint));
         }
 
+        if (Host is not null && (Host.Length == 0 || Host.AsSpan().ContainsAnyExceptInRange('!', '~')))
+        {
+            ThrowHelper.ThrowArgumentException("The Host field must be visible ASCII without spaces.", nameof(Host));
+        }
+
         if (MaxConnections < 1)
         {
             ThrowHelper.ThrowArgumentOutOfRangeException(nameof(MaxConnections), "A pool needs at least one connection.");

@@ -555,6 +555,47 @@ public sealed class Http1ConnectionPoolTests
         DisposeAndAssertClosed(pool);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Pool_ResponsesLargerThanAReadBlock_AreReadWhole(bool chunked)
+    {
+        string big = "{\"result\":\"" + string.Concat(Enumerable.Range(0, 20_000).Select(i => (char)('a' + (i % 26)))) + "\"}";
+        await using var server = LoopbackServer.Start(LoopbackServer.Serve((c, r) => chunked
+            ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + string.Concat(big.Chunk(7000).Select(part => $"{part.Length:X}\r\n{new string(part)}\r\n")) + "0\r\n\r\n"
+            : Ok(big)));
+        var pool = CreatePool(server.EndPoint);
+
+        for (int i = 0; i < 3; i++)
+        {
+            using Http1Response response = await pool.PostAsync("/run", "{}");
+            Assert.Equal(Http1Outcome.Ok, response.Outcome);
+            Assert.False(response.IsBodyTruncated);
+            Assert.Equal(big, response.BodyText());
+        }
+
+        Assert.Equal(1, server.AcceptedCount);
+        AssertSettled(pool, expectedOpen: 1);
+        DisposeAndAssertClosed(pool);
+    }
+
+    [Fact]
+    public async Task Pool_BodyWriterThrows_PropagatesAndLeavesThePoolAsItWas()
+    {
+        await using var server = LoopbackServer.Start(LoopbackServer.Serve((c, r) => Ok("{}")));
+        var pool = CreatePool(server.EndPoint);
+        Http1RequestHead run = pool.CreatePostHead("/run");
+        (await pool.PostAsync(run, "{}"u8, LongTimeout)).Dispose();
+
+        Assert.Throws<FormatException>(() => pool.PostAsync(run, static (body, _) => throw new FormatException("bad model"), 0, LongTimeout));
+
+        using Http1Response after = await pool.PostAsync(run, "{}"u8, LongTimeout);
+        Assert.Equal(Http1Outcome.Ok, after.Outcome);
+        Assert.Equal(2, server.Connections[0].RequestCount);
+        AssertSettled(pool, expectedOpen: 1);
+        DisposeAndAssertClosed(pool);
+    }
+
     [Fact]
     public async Task Response_DisposedTwiceOrReadAfterDispose_GivesTheBodyBackOnce()
     {
@@ -579,6 +620,8 @@ public sealed class Http1ConnectionPoolTests
     public void Pool_ProgrammerErrors_Throw()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => CreatePool(new IPEndPoint(IPAddress.Loopback, 1), maxConnections: 0));
+        Assert.Throws<ArgumentException>(() => new Http1ConnectionPool(new Http1ConnectionPoolOptions { EndPoint = new IPEndPoint(IPAddress.Loopback, 1), Host = "a\r\nX-Injected: 1" }));
+        Assert.Throws<ArgumentException>(() => new Http1ConnectionPool(new Http1ConnectionPoolOptions { EndPoint = new DnsEndPoint("localhost", 1) }));
         using var pool = CreatePool(new IPEndPoint(IPAddress.Loopback, 1));
         using var other = CreatePool(new IPEndPoint(IPAddress.Loopback, 1));
         Assert.Throws<ArgumentException>(() => pool.CreatePostHead("run"));
