@@ -69,6 +69,7 @@ internal sealed partial class Http1Exchange
                             // ---- one send and one response on the connection ----
                             bool sawResponse = false;
                             bool reusable = false;
+                            bool sent = false;
                             try
                             {
                                 // No token on the I/O itself: the deadline and the caller abort the socket
@@ -78,6 +79,8 @@ internal sealed partial class Http1Exchange
                                 {
                                     request = request.Slice(await connection.SendAsync(request).ConfigureAwait(false));
                                 }
+
+                                sent = true;
 
                                 _parser.Reset();
                                 ResponseBody.Reset();
@@ -109,9 +112,11 @@ internal sealed partial class Http1Exchange
                                 break;
                             }
 
-                            // A reused connection that fails before any response byte was most likely closed
-                            // by the server while idle: the request goes out once more, on a new connection.
-                            if (outcome == Http1Outcome.ConnectionClosedBeforeResponse && connection.IsReused && mayRetryStale)
+                            // A reused connection whose send failed was closed by the server while idle: the
+                            // request goes out once more, on a new connection. Once the whole request was sent,
+                            // a close may mean the action ran and crashed (process.exit): running it again
+                            // would run a non-idempotent action twice, so that is never retried.
+                            if (outcome == Http1Outcome.ConnectionClosedBeforeResponse && connection.IsReused && !sent && mayRetryStale)
                             {
                                 mayRetryStale = false;
                                 connection.Dispose();

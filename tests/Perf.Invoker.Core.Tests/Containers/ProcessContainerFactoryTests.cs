@@ -59,12 +59,9 @@ public sealed class ProcessContainerFactoryTests : IAsyncLifetime
         var container = (ProcessContainer)await _factory.CreateAsync(Spec(), CancellationToken.None);
 
         await container.PauseAsync();
-        char paused = ProcessState(container.ProcessId);
+        Assert.True(await StateBecomes(container.ProcessId, s => s == 'T'), "stopped after SIGSTOP");
         await container.ResumeAsync();
-        char resumed = ProcessState(container.ProcessId);
-
-        Assert.Equal('T', paused);
-        Assert.NotEqual('T', resumed);
+        Assert.True(await StateBecomes(container.ProcessId, s => s != 'T'), "running after SIGCONT");
     }
 
     [Fact]
@@ -109,6 +106,22 @@ public sealed class ProcessContainerFactoryTests : IAsyncLifetime
         IContainer container = await _factory.CreateAsync(Spec(), CancellationToken.None);
 
         Assert.True(container.MemoryLimitNote is null || container.MemoryLimitNote.StartsWith("memory limit not applied", StringComparison.Ordinal));
+    }
+
+    // Signals are delivered asynchronously: look until the state shows it (bounded).
+    private static async Task<bool> StateBecomes(int pid, Func<char, bool> expected)
+    {
+        for (int i = 0; i < 1000; i++)
+        {
+            if (expected(ProcessState(pid)))
+            {
+                return true;
+            }
+
+            await Task.Delay(10);
+        }
+
+        return false;
     }
 
     private static char ProcessState(int pid)

@@ -24,7 +24,7 @@ internal readonly record struct RuntimeAnswer(int Status, string Body)
 /// <summary>
 /// Containers for the pool tests: each is a real HTTP/1.1 server (Kestrel on 127.0.0.1) whose /init
 /// and /run answers the test scripts, so the pool, proxy and client run for real while the runtime's
-/// behaviour is exactly what a test needs (block, fail, 503, crash). Logs use the sentinel format.
+/// behaviour is exactly what a test needs (block, fail, 503, crash). Each /run ends with its log sentinels.
 /// </summary>
 internal sealed class ScriptedContainerFactory : IContainerFactory
 {
@@ -136,7 +136,7 @@ internal sealed class ScriptedContainer : IContainer
             try
             {
                 RuntimeAnswer answer = await factory.Run(self, body.RootElement.Clone());
-                self.WriteSentinels();
+                self.WriteSentinels(body.RootElement.GetProperty("activation_id").GetString()!);
                 await AnswerAsync(context, answer);
             }
             finally
@@ -164,10 +164,12 @@ internal sealed class ScriptedContainer : IContainer
         await context.Response.WriteAsync(answer.Body);
     }
 
-    private void WriteSentinels()
+    // Concurrent runtimes name the activation in their sentinels (runtimes/nodejs/README.md), like ours.
+    private void WriteSentinels(string activationId)
     {
-        _output.Writer.TryWrite(new OutputLine(OutputStream.Stdout, ActivationLogCollector.Sentinel, DateTimeOffset.UtcNow));
-        _output.Writer.TryWrite(new OutputLine(OutputStream.Stderr, ActivationLogCollector.Sentinel, DateTimeOffset.UtcNow));
+        string sentinel = Spec.Concurrency > 1 ? $"{ActivationLogCollector.Sentinel} {activationId}" : ActivationLogCollector.Sentinel;
+        _output.Writer.TryWrite(new OutputLine(OutputStream.Stdout, sentinel, DateTimeOffset.UtcNow));
+        _output.Writer.TryWrite(new OutputLine(OutputStream.Stderr, sentinel, DateTimeOffset.UtcNow));
     }
 
     private static void InterlockedMax(ref int target, int value)
@@ -193,7 +195,7 @@ internal sealed class ScriptedContainer : IContainer
     /// <summary>Makes the runtime vanish as a crash would: its server stops and its output ends.</summary>
     public async Task CrashAsync()
     {
-        await _app.StopAsync();
+        await _app.StopAsync(new CancellationToken(canceled: true));
         _output.Writer.TryComplete();
         _exited.TrySetResult();
     }
