@@ -7,11 +7,7 @@ namespace Perf.Invoker.Tests.Containers;
 
 public sealed class ProcessContainerFactoryTests : IAsyncLifetime
 {
-    private readonly ProcessContainerFactory _factory = new(new ProcessContainerFactoryOptions
-    {
-        RuntimeDirectory = Repository.NodeRuntime,
-        OwnerTag = "test-" + Guid.NewGuid().ToString("N")[..8],
-    });
+    private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("test");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -69,6 +65,7 @@ public sealed class ProcessContainerFactoryTests : IAsyncLifetime
     {
         string owner = "crashed-" + Guid.NewGuid().ToString("N")[..8];
         var crashed = new ProcessContainerFactory(new ProcessContainerFactoryOptions { RuntimeDirectory = Repository.NodeRuntime, OwnerTag = owner });
+        // A second factory with the same owner tag plays the restarted invoker.
         var orphan = (ProcessContainer)await crashed.CreateAsync(Spec(), CancellationToken.None);
 
         var restarted = new ProcessContainerFactory(new ProcessContainerFactoryOptions { RuntimeDirectory = Repository.NodeRuntime, OwnerTag = owner });

@@ -8,11 +8,7 @@ namespace Perf.Invoker.Tests.Http;
 /// <summary>The action client against real runtimes/nodejs processes: every outcome of OPENWHISK.md §4–5.</summary>
 public sealed class ActionClientIntegrationTests : IAsyncLifetime
 {
-    private readonly ProcessContainerFactory _factory = new(new ProcessContainerFactoryOptions
-    {
-        RuntimeDirectory = Repository.NodeRuntime,
-        OwnerTag = "test-" + Guid.NewGuid().ToString("N")[..8],
-    });
+    private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("test");
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -32,11 +32,7 @@ public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime
         }
         """;
 
-    private readonly ProcessContainerFactory _factory = new(new ProcessContainerFactoryOptions
-    {
-        RuntimeDirectory = Repository.NodeRuntime,
-        OwnerTag = "acceptance-" + Guid.NewGuid().ToString("N")[..8],
-    });
+    private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("acceptance");
 
     private readonly RecordingSinks _sinks = new();
     private ContainerPool _pool = null!;
