@@ -20,8 +20,10 @@ internal sealed class ProcessContainer : IContainer
 
     private readonly Task _pumps;
 
-    /// <summary>0 until <see cref="DestroyAsync"/> runs the first time; destruction happens once.</summary>
-    private int _destroyed;
+    private readonly object _destroyGate = new();
+
+    /// <summary>The one destruction, started by the first <see cref="DestroyAsync"/>; null until then.</summary>
+    private Task? _destroy;
 
     /// <summary>Set when the runtime reported that V8 ran out of heap.</summary>
     private volatile bool _heapExhausted;
@@ -121,17 +123,21 @@ internal sealed class ProcessContainer : IContainer
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask DestroyAsync()
+    public ValueTask DestroyAsync()
     {
-        if (Interlocked.Exchange(ref _destroyed, 1) != 0)
+        // Every caller waits for the one destruction, so that "destroyed" means its resources are released.
+        lock (_destroyGate)
         {
-            await Exited.ConfigureAwait(false);
-            return;
+            _destroy ??= DestroyOnceAsync();
+            return new ValueTask(_destroy);
         }
+    }
 
+    private async Task DestroyOnceAsync()
+    {
         try
         {
-            // A stopped process does not act on SIGKILL until continued on some kernels' ptrace paths; continue it first.
+            // A stopped process only dies once continued on some kernels; continue it first.
             PosixSignals.Send(_process.Id, PosixSignals.SigCont);
             _process.Kill(entireProcessTree: true);
         }

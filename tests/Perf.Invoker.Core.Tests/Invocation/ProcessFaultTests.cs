@@ -1,0 +1,99 @@
+using Perf.Invoker.Containers;
+using Perf.Invoker.Invocation;
+using Perf.Invoker.Model;
+using Perf.Invoker.Pool;
+using Perf.Invoker.Tests.Support;
+
+namespace Perf.Invoker.Tests.Invocation;
+
+/// <summary>
+/// Faults with real runtime processes, end to end through the pool and the invoker. After each, the
+/// invariants of DESIGN.md §3 hold: no slot held, memory equal to the containers alive, and no child
+/// process left once the pool is disposed.
+/// </summary>
+public sealed class ProcessFaultTests : IAsyncLifetime
+{
+    private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("faults");
+    private readonly RecordingSinks _sinks = new();
+    private ContainerPool _pool = null!;
+    private ActivationInvoker _invoker = null!;
+
+    public Task InitializeAsync()
+    {
+        _pool = new ContainerPool(_factory, new ContainerPoolOptions { UserMemoryMegabytes = 1024 });
+        _invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        for (int i = 0; i < 3000 && (_pool.SlotsInUse != 0 || _pool.MemoryInUseMegabytes != _pool.Containers.Sum(c => c.MemoryMegabytes)); i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(0, _pool.SlotsInUse);
+        Assert.Equal(_pool.Containers.Sum(c => c.MemoryMegabytes), _pool.MemoryInUseMegabytes);
+        _sinks.AssertExactlyOneAckPerRecord();
+        await _pool.DisposeAsync();
+        await _factory.DisposeAsync();
+        Assert.Equal(0, _factory.LiveCount);
+    }
+
+    [Fact]
+    public async Task ActionThatExhaustsItsMemory_IsAbortedWithOpenWhisksMessage()
+    {
+        ExecutableAction action = Activations.Action(
+            "function main() { const hog = []; for (;;) hog.push('x'.repeat(1 << 20) + Math.random()); }",
+            memory: 64);
+
+        ActivationRecord record = await _invoker.InvokeAsync(Activations.Message(), action);
+
+        Assert.Equal((int)ActivationStatus.DeveloperError, record.Response.StatusCode);
+        Assert.Equal("""{"error":"The action exhausted its memory and was aborted."}""", record.Response.Result.ToString());
+    }
+
+    [Fact]
+    public async Task TimedOutAction_GetsTheTimeoutAnnotation_AndItsContainerIsReplaced()
+    {
+        ExecutableAction action = Activations.Action("function main(p) { return p.hang ? new Promise(() => {}) : {ok: true}; }", timeoutMillis: 500);
+
+        ActivationRecord timedOut = await _invoker.InvokeAsync(Activations.Message("""{"hang":true}"""), action);
+        ActivationRecord next = await _invoker.InvokeAsync(Activations.Message(), action);
+
+        Assert.Equal((int)ActivationStatus.DeveloperError, timedOut.Response.StatusCode);
+        Assert.Equal("""{"error":"The action exceeded its time limits of 500 milliseconds."}""", timedOut.Response.Result.ToString());
+        Assert.Equal("true", timedOut.Annotations.Single(a => a.Key == "timeout").Value.ToString());
+        Assert.Equal((int)ActivationStatus.Success, next.Response.StatusCode);
+        Assert.NotNull(next.Annotations.SingleOrDefault(a => a.Key == "initTime"));
+    }
+
+    [Fact]
+    public async Task InitFailure_IsRecordedWithTheRuntimesMessage_AndNothingIsLeftRunning()
+    {
+        ExecutableAction action = Activations.Action("function main( {");
+
+        ActivationRecord record = await _invoker.InvokeAsync(Activations.Message(), action);
+
+        Assert.Equal((int)ActivationStatus.DeveloperError, record.Response.StatusCode);
+        Assert.Contains("Initialization has failed due to: ", record.Response.Result.ToString());
+        for (int i = 0; i < 3000 && _factory.LiveCount != 0; i++)
+        {
+            await Task.Delay(10);
+        }
+
+        Assert.Equal(0, _factory.LiveCount);
+    }
+
+    [Fact]
+    public async Task NonBlockingActivation_GetsACompletionOnly_AndBlockingOneTheCombinedMessage()
+    {
+        ExecutableAction action = Activations.Action("function main() { return {}; }");
+
+        ActivationRecord blocking = await _invoker.InvokeAsync(Activations.Message(blocking: true), action);
+        ActivationRecord nonBlocking = await _invoker.InvokeAsync(Activations.Message(blocking: false), action);
+
+        Assert.IsType<CombinedCompletionAndResultMessage>(_sinks.Acks.Single(a => a.Id == blocking.ActivationId).Message);
+        Assert.IsType<CompletionMessage>(_sinks.Acks.Single(a => a.Id == nonBlocking.ActivationId).Message);
+    }
+}
