@@ -31,7 +31,8 @@ else
   built=1
   for proj in tests/*.Tests/*.csproj; do
     name=$(basename "$proj" .csproj)
-    dotnet test "$proj" -c Release --no-build --logger "trx;LogFileName=$name.trx" --results-directory "$OUT" \
+    # A test that hangs is killed after 5 minutes and reported by name (blame), instead of stalling CI.
+    dotnet test "$proj" -c Release --no-build --blame-hang-timeout 5m --logger "trx;LogFileName=$name.trx" --results-directory "$OUT" \
       >"$OUT/$name.log" 2>&1
     trx="$OUT/$name.trx"
     if [ -f "$trx" ]; then
@@ -43,8 +44,9 @@ else
       passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
       echo "$name: $p passed, $f failed, $s skipped"
       [ "$f" = 0 ] || grep -E "^\s+Failed |Error Message" -A3 "$OUT/$name.log" | head -60
+      grep -E "Long Running Test" "$OUT/$name.log" | head -10
     else
-      echo "$name: no results"; tail -20 "$OUT/$name.log"; failed=$((failed + 1))
+      echo "$name: no results"; grep -E "Long Running Test|test running when" -A2 "$OUT/$name.log" | head -20; tail -20 "$OUT/$name.log"; failed=$((failed + 1))
     fi
   done
 fi
