@@ -218,12 +218,26 @@ internal sealed class ServerConnection(Socket socket, int id)
 
     public Task SendAsync(string text) => SendAsync(Encoding.UTF8.GetBytes(text));
 
+    /// <summary>The client closed or reset the connection while this side was still sending.</summary>
+    public bool ClientGone { get; private set; }
+
+    /// <summary>
+    /// Sends all the bytes, or stops quietly when the client has gone: a client that stops reading on
+    /// purpose (oversized headers or body) may close before a long answer is out, depending on timing.
+    /// </summary>
     public async Task SendAsync(byte[] bytes)
     {
         int sent = 0;
-        while (sent < bytes.Length)
+        try
         {
-            sent += await socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None);
+            while (sent < bytes.Length && !ClientGone)
+            {
+                sent += await socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None);
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown)
+        {
+            ClientGone = true;
         }
     }
 
@@ -251,6 +265,11 @@ internal sealed class ServerConnection(Socket socket, int id)
     /// <summary>Reads and drops everything until the client closes; true once it did (false if the wait gives up after 30 s).</summary>
     public async Task<bool> WaitForClientCloseAsync()
     {
+        if (ClientGone)
+        {
+            return true;
+        }
+
         using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
