@@ -194,7 +194,7 @@ public sealed class ContainerProxy
         DateTimeOffset start = _pool.Time.GetUtcNow();
         var run = new RunRequest
         {
-            Value = message.Content ?? Json.RawJson.EmptyObject,
+            Value = InitArguments.Split(message.Content ?? Json.RawJson.EmptyObject, message.InitArgs, env: null),
             Namespace = message.User.Namespace.Name,
             ActionName = action.ActionName,
             ActionVersion = action.Version,
@@ -249,6 +249,9 @@ public sealed class ContainerProxy
         {
             env.Add(new("__OW_API_KEY", key));
         }
+
+        // Parameters the controller marked as init arguments go to /init, as OpenWhisk does.
+        InitArguments.Split(message.Content ?? Json.RawJson.EmptyObject, message.InitArgs, env);
 
         var request = new InitRequest
         {

@@ -1,0 +1,28 @@
+using Perf.Invoker.Json;
+using Perf.Invoker.Pool;
+
+namespace Perf.Invoker.Tests.Pool;
+
+public sealed class InitArgumentsTests
+{
+    [Fact]
+    public void ParametersNamedAsInitArgs_GoToInitEnv_AndTheRestToRun()
+    {
+        var env = new List<KeyValuePair<string, string>>();
+
+        RawJson run = InitArguments.Split(RawJson.Parse("""{"db":"postgres://x","name":"John","opts":{"a":1},"n":2}"""), ["db", "opts"], env);
+
+        Assert.Equal("""{"name":"John","n":2}""", run.ToString());
+        Assert.Equal([new("db", "postgres://x"), new("opts", """{"a":1}""")], env);
+    }
+
+    [Fact]
+    public void WithoutInitArgs_TheContentIsPassedAsIs()
+    {
+        RawJson content = RawJson.Parse("""{"name":"John"}""");
+
+        Assert.Equal(content, InitArguments.Split(content, [], null));
+        Assert.Equal(content, InitArguments.Split(content, null, null));
+        Assert.Equal("[1,2]", InitArguments.Split(RawJson.Parse("[1,2]"), ["x"], null).ToString());
+    }
+}
