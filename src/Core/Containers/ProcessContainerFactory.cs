@@ -34,6 +34,10 @@ public sealed class ProcessContainerFactory(ProcessContainerFactoryOptions optio
         // as "exhausted its memory" even where no cgroup can be made.
         start.ArgumentList.Add($"--max-old-space-size={Math.Max(spec.MemoryMegabytes, 16)}");
         start.ArgumentList.Add(options.RuntimeDirectory);
+        // An action sees what a container would give it, not the invoker's own environment (keys, tokens).
+        start.Environment.Clear();
+        start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
+        start.Environment["TMPDIR"] = Path.GetTempPath();
         foreach (var (key, value) in spec.Environment)
         {
             start.Environment[key] = value;

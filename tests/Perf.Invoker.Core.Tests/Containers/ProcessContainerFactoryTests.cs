@@ -98,6 +98,19 @@ public sealed class ProcessContainerFactoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Runtime_DoesNotInheritTheInvokersEnvironment()
+    {
+        Environment.SetEnvironmentVariable("PERF_INVOKER_TEST_SECRET", "s3cret");
+        IContainer container = await _factory.CreateAsync(Spec(), CancellationToken.None);
+        using var client = new ActionClient(container.EndPoint, 1);
+
+        await client.InitAsync(Activations.Init("function main() { return {secret: process.env.PERF_INVOKER_TEST_SECRET || 'none'}; }"), TimeSpan.FromSeconds(30));
+        ActionResponse run = await client.RunAsync(Activations.Run(ActivationId.NewId()), TimeSpan.FromSeconds(30));
+
+        Assert.Equal("""{"secret":"none"}""", run.Result.ToString());
+    }
+
+    [Fact]
     public async Task MemoryLimit_IsAppliedOrTheReasonIsRecorded()
     {
         IContainer container = await _factory.CreateAsync(Spec(), CancellationToken.None);
