@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Perf.Invoker.Feed.Kafka;
+
+namespace Perf.Invoker.Tests.Kafka;
+
+[Collection(KafkaCollection.Name)]
+public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
+{
+    [Fact]
+    public async Task Consumer_CommitThenRestart_ResumesAfterTheCommittedOffset()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(3);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 0, count: 6);
+
+        var assigned = new ConcurrentQueue<int>();
+        using (var first = new KafkaActivationConsumer(options, 3))
+        {
+            Assert.Equal(topic, first.Topic);
+            first.PartitionsAssigned += partitions => { foreach (int p in partitions) { assigned.Enqueue(p); } };
+            first.Start();
+            for (long expected = 0; expected < 6; expected++)
+            {
+                KafkaMessage message = await ReceiveAsync(first);
+                Assert.Equal((topic, 0, expected, (byte)expected), (message.Topic, message.Partition, message.Offset, message.Value.Span[0]));
+            }
+
+            // Offsets 0..3 completed, 4 and 5 still in flight: commit the lowest incomplete one.
+            Assert.True(first.Commit(0, 4));
+            Assert.Equal(4, first.Committed(0, KafkaTestClient.Timeout));
+            Assert.Equal([0, 1, 2, 3], assigned.Order());
+        }
+
+        using var second = new KafkaActivationConsumer(options, 3);
+        second.Start();
+        KafkaMessage resumed = await ReceiveAsync(second);
+        Assert.Equal((0, 4L), (resumed.Partition, resumed.Offset));
+        KafkaMessage next = await ReceiveAsync(second);
+        Assert.Equal((0, 5L), (next.Partition, next.Offset));
+    }
+
+    [Fact]
+    public async Task Consumer_Paused_FetchesNothingUntilResumed()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 1, count: 1);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        consumer.Start();
+        Assert.Equal(0, (await ReceiveAsync(consumer)).Offset);
+
+        consumer.Pause();
+        Assert.True(consumer.IsPaused);
+        await ProduceAsync(topic, partition: 1, count: 2, first: 1);
+        // Absence can only be checked for a while; a fetch takes a few milliseconds on loopback.
+        await Task.Delay(500);
+        Assert.False(consumer.TryReceive(out _));
+
+        consumer.Resume();
+        Assert.Equal(1, (await ReceiveAsync(consumer)).Offset);
+        Assert.Equal(2, (await ReceiveAsync(consumer)).Offset);
+    }
+
+    [Fact]
+    public async Task Consumer_CommitOfAPartitionItDoesNotOwn_CommitsNothing()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic, partitions: 2);
+        await ProduceAsync(topic, partition: 0, count: 1);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        consumer.Start();
+        await ReceiveAsync(consumer);
+
+        Assert.False(consumer.Commit(7, 1));
+        Assert.Equal([0, 1], consumer.AssignedPartitions.Order());
+    }
+
+    private KafkaOptions Options() => new()
+    {
+        BootstrapServers = broker.BootstrapServers,
+        TopicPrefix = broker.NewPrefix(),
+        Extra = KafkaTestClient.GroupSettings,
+    };
+
+    private async Task ProduceAsync(string topic, int partition, int count, int first = 0)
+    {
+        using var producer = KafkaTestClient.Producer(broker.BootstrapServers);
+        for (int i = first; i < first + count; i++)
+        {
+            await producer.ProduceAsync(new TopicPartition(topic, partition), new Message<Null, byte[]> { Value = [(byte)i] });
+        }
+    }
+
+    private static async Task<KafkaMessage> ReceiveAsync(KafkaActivationConsumer consumer)
+    {
+        using var timeout = new CancellationTokenSource(KafkaTestClient.Timeout);
+        return await consumer.ReceiveAsync(timeout.Token);
+    }
+}
