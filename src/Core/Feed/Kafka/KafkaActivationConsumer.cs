@@ -14,7 +14,8 @@ namespace Perf.Invoker.Feed.Kafka;
 /// One poll thread owns the librdkafka consumer loop and runs the partition callbacks; messages reach
 /// <see cref="ReceiveAsync"/> through a channel. When the credit window is full the feed calls
 /// <see cref="Pause"/>: fetching stops on every assigned partition (and on any assigned later) until
-/// <see cref="Resume"/>; a message already fetched may still arrive.
+/// <see cref="Resume"/>; a message already fetched may still arrive. Event handlers run on the poll
+/// thread: they may block (a revocation handler waiting for its final commit) but must not dispose the consumer.
 /// </remarks>
 public sealed class KafkaActivationConsumer : IDisposable
 {
@@ -44,7 +45,12 @@ public sealed class KafkaActivationConsumer : IDisposable
     private bool _assignedSincePoll;
 
     private Thread? _pollThread;
+
+    /// <summary>Dispose has begun: no new Start, Pause or Resume.</summary>
     private bool _disposed;
+
+    /// <summary>The librdkafka consumer is closed: no more commits.</summary>
+    private volatile bool _closed;
 
     public KafkaActivationConsumer(KafkaOptions options, int invokerInstance)
     {
@@ -134,7 +140,8 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// </summary>
     public bool Commit(int partition, long offset)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        // Not _disposed: Dispose closes the consumer, which raises PartitionsRevoked, whose handler may commit.
+        ObjectDisposedException.ThrowIf(_closed, this);
         if (Array.IndexOf(Volatile.Read(ref _assigned), partition) < 0)
         {
             return false;
@@ -181,6 +188,7 @@ public sealed class KafkaActivationConsumer : IDisposable
             // Leaving the group failed (the broker is gone): the session timeout ends membership instead.
         }
 
+        _closed = true;
         _consumer.Dispose();
         _messages.Writer.TryComplete();
         _stop.Dispose();
@@ -249,12 +257,13 @@ public sealed class KafkaActivationConsumer : IDisposable
             removed[i] = partitions[i].Partition.Value;
         }
 
+        // Before the partitions go: a handler may still commit what completed (IPartitionListener's final commit),
+        // and librdkafka gives them up only when this callback returns.
+        PartitionsRevoked?.Invoke(removed);
         lock (_gate)
         {
             _assigned = [.. _assigned.Except(removed)];
         }
-
-        PartitionsRevoked?.Invoke(removed);
     }
 
     private void SetPaused(bool paused)
