@@ -79,6 +79,38 @@ public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
         Assert.Equal([0, 1], consumer.AssignedPartitions.Order());
     }
 
+    [Fact]
+    public async Task Consumer_RevocationHandler_MakesTheFinalCommitBeforeThePartitionsGo()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(1);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 2, count: 3);
+
+        var finalCommits = new ConcurrentQueue<bool>();
+        using (var first = new KafkaActivationConsumer(options, 1))
+        {
+            // IPartitionListener's contract: what completed is committed once, on revocation.
+            first.PartitionsRevoked += partitions =>
+            {
+                if (partitions.Contains(2))
+                {
+                    finalCommits.Enqueue(first.Commit(2, 2));
+                }
+            };
+            first.Start();
+            Assert.Equal((2, 0L), Coordinates(await ReceiveAsync(first)));
+            Assert.Equal((2, 1L), Coordinates(await ReceiveAsync(first)));
+        }
+
+        Assert.Equal([true], finalCommits);
+        using var second = new KafkaActivationConsumer(options, 1);
+        second.Start();
+        Assert.Equal((2, 2L), Coordinates(await ReceiveAsync(second)));
+    }
+
+    private static (int Partition, long Offset) Coordinates(KafkaMessage message) => (message.Partition, message.Offset);
+
     private KafkaOptions Options() => new()
     {
         BootstrapServers = broker.BootstrapServers,
