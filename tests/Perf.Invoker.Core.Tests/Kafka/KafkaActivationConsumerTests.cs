@@ -109,6 +109,35 @@ public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
         Assert.Equal((2, 2L), Coordinates(await ReceiveAsync(second)));
     }
 
+    [Fact]
+    public async Task Consumer_BufferFull_StopsFetchingAndLaterDeliversEveryMessageInOrder()
+    {
+        var options = new KafkaOptions
+        {
+            BootstrapServers = broker.BootstrapServers,
+            TopicPrefix = broker.NewPrefix(),
+            Extra = KafkaTestClient.GroupSettings,
+            MaxBufferedMessages = 4,
+        };
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 3, count: 20);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        consumer.Start();
+
+        await KafkaTestClient.WaitUntilAsync(() => consumer.BufferedCount >= 4, "the buffer fills");
+        // Absence can only be checked for a while: fetches are milliseconds apart on loopback.
+        await Task.Delay(300);
+        Assert.Equal(4, consumer.BufferedCount);
+
+        for (long expected = 0; expected < 20; expected++)
+        {
+            Assert.Equal((3, expected), Coordinates(await ReceiveAsync(consumer)));
+        }
+
+        Assert.Equal(0, consumer.BufferedCount);
+    }
+
     private static (int Partition, long Offset) Coordinates(KafkaMessage message) => (message.Partition, message.Offset);
 
     private KafkaOptions Options() => new()

@@ -41,6 +41,13 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// <summary>Whether <see cref="_paused"/> has been applied to every partition in <see cref="_assigned"/>.</summary>
     private bool _pauseApplied = true;
 
+    /// <summary>Buffered messages at which the poll thread pauses fetching itself, and at which it resumes.</summary>
+    private readonly int _highWater;
+    private readonly int _lowWater;
+
+    /// <summary>The buffer reached <see cref="_highWater"/>: fetching stopped until it drains to <see cref="_lowWater"/>; poll thread only.</summary>
+    private volatile bool _backpressured;
+
     /// <summary>Set by the assignment callback, cleared by the poll loop once librdkafka has assigned: poll thread only.</summary>
     private bool _assignedSincePoll;
 
@@ -56,6 +63,8 @@ public sealed class KafkaActivationConsumer : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         Topic = options.InvokerTopic(invokerInstance);
+        _highWater = Math.Max(1, options.MaxBufferedMessages);
+        _lowWater = _highWater / 2;
         var config = new ConsumerConfig
         {
             BootstrapServers = options.BootstrapServers,
@@ -97,6 +106,10 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// <summary>The partitions this member owns now.</summary>
     public IReadOnlyList<int> AssignedPartitions => Volatile.Read(ref _assigned);
 
+    /// <summary>Messages fetched and not yet received.</summary>
+    public int BufferedCount => _messages.Reader.Count;
+
+    /// <summary>Whether the feed asked for a pause (<see cref="Pause"/>); the buffer limit pauses on its own besides.</summary>
     public bool IsPaused
     {
         get
@@ -225,14 +238,25 @@ public sealed class KafkaActivationConsumer : IDisposable
                 }
             }
 
-            ApplyPause();
-            if (result is null || result.IsPartitionEOF)
+            if (result is not null && !result.IsPartitionEOF)
             {
-                continue;
+                bool written = _messages.Writer.TryWrite(new KafkaMessage(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Value ?? []));
+                Debug.Assert(written, "an unbounded channel takes every message until it is completed");
             }
 
-            bool written = _messages.Writer.TryWrite(new KafkaMessage(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Value ?? []));
-            Debug.Assert(written, "an unbounded channel takes every message until it is completed");
+            // librdkafka drops what it fetched for a partition when it is paused and fetches again from the
+            // last message handed out on resume, so pausing loses nothing and buffers at most the high water.
+            int buffered = _messages.Reader.Count;
+            if (_backpressured ? buffered <= _lowWater : buffered >= _highWater)
+            {
+                _backpressured = !_backpressured;
+                lock (_gate)
+                {
+                    _pauseApplied = false;
+                }
+            }
+
+            ApplyPause();
         }
     }
 
@@ -278,7 +302,7 @@ public sealed class KafkaActivationConsumer : IDisposable
         ApplyPause();
     }
 
-    /// <summary>Brings librdkafka's pause state of the assigned partitions in line with <see cref="_paused"/>.</summary>
+    /// <summary>Brings librdkafka's pause state of the assigned partitions in line with <see cref="_paused"/> and the buffer.</summary>
     private void ApplyPause()
     {
         lock (_gate)
@@ -291,7 +315,9 @@ public sealed class KafkaActivationConsumer : IDisposable
             var partitions = _consumer.Assignment;
             if (partitions.Count > 0)
             {
-                if (_paused)
+                // _backpressured is the poll thread's; read elsewhere it is at worst one poll stale, and the
+                // poll thread re-applies whenever it changes.
+                if (_paused || _backpressured)
                 {
                     _consumer.Pause(partitions);
                 }

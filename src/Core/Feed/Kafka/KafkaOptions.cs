@@ -20,6 +20,12 @@ public sealed class KafkaOptions
     /// <summary>How long the producer may hold a message to batch it; acks are latency, so short.</summary>
     public double LingerMs { get; init; } = 1;
 
+    /// <summary>
+    /// How many fetched <c>invoker&lt;N&gt;</c> messages the consumer holds before it stops fetching by itself
+    /// (it goes on at half); bounds memory when the feed stops reading without pausing.
+    /// </summary>
+    public int MaxBufferedMessages { get; init; } = 512;
+
     /// <summary>Further librdkafka settings (security, timeouts), applied last so they win.</summary>
     public IReadOnlyDictionary<string, string>? Extra { get; init; }
 
