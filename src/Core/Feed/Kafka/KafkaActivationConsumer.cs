@@ -84,7 +84,7 @@ public sealed class KafkaActivationConsumer : IDisposable
             .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions))
             .SetPartitionsLostHandler((_, partitions) => OnRevoked(partitions))
             .SetErrorHandler((_, error) => Error?.Invoke(error))
-            .SetLogHandler((_, _) => { })
+            .SetLogHandler((_, message) => Log?.Invoke(message))
             .Build();
     }
 
@@ -99,6 +99,9 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// thread. Messages of theirs still unread are stale: another member will get them again.
     /// </summary>
     public event Action<IReadOnlyList<int>>? PartitionsRevoked;
+
+    /// <summary>librdkafka's log lines (raised on its threads); dropped when nobody listens.</summary>
+    public event Action<LogMessage>? Log;
 
     /// <summary>Errors librdkafka reports and recovers from by itself (a broker down), and per-message consume errors.</summary>
     public event Action<Error>? Error;

@@ -27,11 +27,14 @@ public sealed class KafkaProducer : IDisposable
         KafkaConfig.ApplyExtra(config, options.Extra);
         _producer = new ProducerBuilder<Null, byte[]>(config)
             .SetErrorHandler((_, error) => Error?.Invoke(error))
-            .SetLogHandler((_, _) => { })
+            .SetLogHandler((_, message) => Log?.Invoke(message))
             .Build();
     }
 
     public KafkaOptions Options { get; }
+
+    /// <summary>librdkafka's log lines (raised on its threads); dropped when nobody listens.</summary>
+    public event Action<LogMessage>? Log;
 
     /// <summary>Client-level errors (a broker down, all brokers down); librdkafka retries by itself.</summary>
     public event Action<Error>? Error;
