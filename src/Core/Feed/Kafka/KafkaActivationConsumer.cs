@@ -138,7 +138,10 @@ public sealed class KafkaActivationConsumer : IDisposable
         _pollThread.Start();
     }
 
-    /// <summary>The next message. Fails with <see cref="ChannelClosedException"/> once disposed or after a fatal client error.</summary>
+    /// <summary>
+    /// The next message. Fails with <see cref="ChannelClosedException"/> once disposed, or with the cause after a
+    /// fatal client error or an exception from an event handler (which stop the poll thread).
+    /// </summary>
     public ValueTask<KafkaMessage> ReceiveAsync(CancellationToken cancellationToken) => _messages.Reader.ReadAsync(cancellationToken);
 
     /// <summary>A message already fetched, if any; never waits.</summary>
@@ -225,7 +228,14 @@ public sealed class KafkaActivationConsumer : IDisposable
                 Error?.Invoke(e.Error);
                 continue;
             }
-            catch (KafkaException e) when (e.Error.IsFatal)
+            catch (KafkaException e) when (!e.Error.IsFatal)
+            {
+                Error?.Invoke(e.Error);
+                continue;
+            }
+#pragma warning disable CA1031 // A fatal client error or a throwing event handler ends the source; the reader sees why.
+            catch (Exception e)
+#pragma warning restore CA1031
             {
                 _messages.Writer.TryComplete(e);
                 return;
