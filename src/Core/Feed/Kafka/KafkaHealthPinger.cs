@@ -1,0 +1,125 @@
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+
+namespace Perf.Invoker.Feed.Kafka;
+
+/// <summary>
+/// Sends <see cref="PingMessage"/> on <c>health</c> every interval (1 s, OPENWHISK.md §3: controllers mark an
+/// invoker offline after 10 s without one). The interval comes from a <see cref="TimeProvider"/>, so tests
+/// drive it. Pings go out one at a time; a slow broker makes ticks coalesce rather than pile up.
+/// </summary>
+public sealed class KafkaHealthPinger : IAsyncDisposable
+{
+    public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
+
+    private readonly KafkaProducer _producer;
+    private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _interval;
+
+    /// <summary>The two possible pings, written once: the instance never changes.</summary>
+    private readonly byte[] _enabledPing;
+    private readonly byte[] _disabledPing;
+
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>What the next ping says; flipped by the admin endpoints.</summary>
+    private volatile bool _isEnabled = true;
+
+    /// <summary>The ping loop, or null before <see cref="Start"/>.</summary>
+    private Task? _loop;
+
+    private long _sent;
+
+    public KafkaHealthPinger(KafkaProducer producer, InvokerInstanceId instance, TimeProvider? timeProvider = null, TimeSpan? interval = null)
+    {
+        ArgumentNullException.ThrowIfNull(producer);
+        ArgumentNullException.ThrowIfNull(instance);
+        _producer = producer;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _interval = interval ?? DefaultInterval;
+        _enabledPing = JsonModel.ToUtf8Bytes(new PingMessage { Instance = instance, IsEnabled = true });
+        _disabledPing = JsonModel.ToUtf8Bytes(new PingMessage { Instance = instance, IsEnabled = false });
+        Topic = producer.Options.HealthTopic;
+    }
+
+    public string Topic { get; }
+
+    /// <summary><c>isEnabled</c> of the pings from now on; a disabled invoker keeps pinging, saying so.</summary>
+    public bool IsEnabled
+    {
+        get => _isEnabled;
+        set => _isEnabled = value;
+    }
+
+    /// <summary>Pings delivered so far.</summary>
+    public long SentCount => Interlocked.Read(ref _sent);
+
+    /// <summary>A ping could not be delivered; the loop goes on with the next tick.</summary>
+    public event Action<Exception>? PingFailed;
+
+    /// <summary>Sends the first ping now and one every interval after, until disposed.</summary>
+    public void Start()
+    {
+        if (_loop is not null)
+        {
+            throw new InvalidOperationException("The pinger is already running.");
+        }
+
+        _loop = RunAsync(_stop.Token);
+    }
+
+    /// <summary>One ping now, outside the schedule.</summary>
+    public async ValueTask PingAsync(CancellationToken cancellationToken)
+    {
+        await _producer.ProduceAsync(Topic, _isEnabled ? _enabledPing : _disabledPing, cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _sent);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // Created before the first ping so a tick during it is not lost.
+        using var timer = new PeriodicTimer(_interval, _timeProvider);
+        await Task.Yield();
+        do
+        {
+            try
+            {
+                await PingAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A failed ping must not end the loop: the next tick tries again; the failure is reported.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                PingFailed?.Invoke(e);
+            }
+        }
+        while (await WaitAsync(timer, cancellationToken).ConfigureAwait(false));
+    }
+
+    private static async ValueTask<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Perf.Invoker.Feed.Kafka;
+
+namespace Perf.Invoker.Tests.Kafka;
+
+[Collection(KafkaCollection.Name)]
+public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
+{
+    [Fact]
+    public async Task Consumer_CommitThenRestart_ResumesAfterTheCommittedOffset()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(3);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 0, count: 6);
+
+        var assigned = new ConcurrentQueue<int>();
+        using (var first = new KafkaActivationConsumer(options, 3))
+        {
+            Assert.Equal(topic, first.Topic);
+            first.PartitionsAssigned += partitions => { foreach (int p in partitions) { assigned.Enqueue(p); } };
+            first.Start();
+            for (long expected = 0; expected < 6; expected++)
+            {
+                KafkaMessage message = await ReceiveAsync(first);
+                Assert.Equal((topic, 0, expected, (byte)expected), (message.Topic, message.Partition, message.Offset, message.Value.Span[0]));
+            }
+
+            // Offsets 0..3 completed, 4 and 5 still in flight: commit the lowest incomplete one.
+            Assert.True(first.Commit(0, 4));
+            Assert.Equal(4, first.Committed(0, KafkaTestClient.Timeout));
+            Assert.Equal([0, 1, 2, 3], assigned.Order());
+        }
+
+        using var second = new KafkaActivationConsumer(options, 3);
+        second.Start();
+        KafkaMessage resumed = await ReceiveAsync(second);
+        Assert.Equal((0, 4L), (resumed.Partition, resumed.Offset));
+        KafkaMessage next = await ReceiveAsync(second);
+        Assert.Equal((0, 5L), (next.Partition, next.Offset));
+    }
+
+    [Fact]
+    public async Task Consumer_Paused_FetchesNothingUntilResumed()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 1, count: 1);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        consumer.Start();
+        Assert.Equal(0, (await ReceiveAsync(consumer)).Offset);
+
+        consumer.Pause();
+        Assert.True(consumer.IsPaused);
+        await ProduceAsync(topic, partition: 1, count: 2, first: 1);
+        // Absence can only be checked for a while; a fetch takes a few milliseconds on loopback.
+        await Task.Delay(500);
+        Assert.False(consumer.TryReceive(out _));
+
+        consumer.Resume();
+        Assert.Equal(1, (await ReceiveAsync(consumer)).Offset);
+        Assert.Equal(2, (await ReceiveAsync(consumer)).Offset);
+    }
+
+    [Fact]
+    public async Task Consumer_CommitOfAPartitionItDoesNotOwn_CommitsNothing()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic, partitions: 2);
+        await ProduceAsync(topic, partition: 0, count: 1);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        consumer.Start();
+        await ReceiveAsync(consumer);
+
+        Assert.False(consumer.Commit(7, 1));
+        Assert.Equal([0, 1], consumer.AssignedPartitions.Order());
+    }
+
+    [Fact]
+    public async Task Consumer_RevocationHandler_MakesTheFinalCommitBeforeThePartitionsGo()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(1);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 2, count: 3);
+
+        var finalCommits = new ConcurrentQueue<bool>();
+        using (var first = new KafkaActivationConsumer(options, 1))
+        {
+            // IPartitionListener's contract: what completed is committed once, on revocation.
+            first.PartitionsRevoked += partitions =>
+            {
+                if (partitions.Contains(2))
+                {
+                    finalCommits.Enqueue(first.Commit(2, 2));
+                }
+            };
+            first.Start();
+            Assert.Equal((2, 0L), Coordinates(await ReceiveAsync(first)));
+            Assert.Equal((2, 1L), Coordinates(await ReceiveAsync(first)));
+        }
+
+        Assert.Equal([true], finalCommits);
+        using var second = new KafkaActivationConsumer(options, 1);
+        second.Start();
+        Assert.Equal((2, 2L), Coordinates(await ReceiveAsync(second)));
+    }
+
+    [Fact]
+    public async Task Consumer_BufferFull_StopsFetchingAndLaterDeliversEveryMessageInOrder()
+    {
+        var options = new KafkaOptions
+        {
+            BootstrapServers = broker.BootstrapServers,
+            TopicPrefix = broker.NewPrefix(),
+            Extra = KafkaTestClient.GroupSettings,
+            MaxBufferedMessages = 4,
+        };
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 3, count: 20);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        consumer.Start();
+
+        await KafkaTestClient.WaitUntilAsync(() => consumer.BufferedCount >= 4, "the buffer fills");
+        // Absence can only be checked for a while: fetches are milliseconds apart on loopback.
+        await Task.Delay(300);
+        Assert.Equal(4, consumer.BufferedCount);
+
+        for (long expected = 0; expected < 20; expected++)
+        {
+            Assert.Equal((3, expected), Coordinates(await ReceiveAsync(consumer)));
+        }
+
+        Assert.Equal(0, consumer.BufferedCount);
+    }
+
+    private static (int Partition, long Offset) Coordinates(KafkaMessage message) => (message.Partition, message.Offset);
+
+    private KafkaOptions Options() => new()
+    {
+        BootstrapServers = broker.BootstrapServers,
+        TopicPrefix = broker.NewPrefix(),
+        Extra = KafkaTestClient.GroupSettings,
+    };
+
+    private async Task ProduceAsync(string topic, int partition, int count, int first = 0)
+    {
+        using var producer = KafkaTestClient.Producer(broker.BootstrapServers);
+        for (int i = first; i < first + count; i++)
+        {
+            await producer.ProduceAsync(new TopicPartition(topic, partition), new Message<Null, byte[]> { Value = [(byte)i] });
+        }
+    }
+
+    private static async Task<KafkaMessage> ReceiveAsync(KafkaActivationConsumer consumer)
+    {
+        using var timeout = new CancellationTokenSource(KafkaTestClient.Timeout);
+        return await consumer.ReceiveAsync(timeout.Token);
+    }
+}
