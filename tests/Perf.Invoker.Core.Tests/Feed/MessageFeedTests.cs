@@ -401,6 +401,60 @@ public sealed class MessageFeedTests
         }
     }
 
+    [Fact]
+    public async Task AWindowOfOne_RunsTenThousandAsyncActivationsOneAtATime()
+    {
+        // Every dispatch after the first waits for the previous completion: the loop's sleep and wake race the
+        // completing thread 10,000 times.
+        var source = new CountingSource();
+        source.AddRange(partitions: 1, count: 10_000);
+        var committer = new RecordingCommitter();
+        int running = 0;
+        int overlaps = 0;
+        var feed = NewFeed(source, committer, HandleAsync, maxPeek: 1);
+        using var stop = new CancellationTokenSource();
+        Task run = feed.RunAsync(stop.Token);
+
+        await Eventually.TrueAsync(() => feed.Completed == 10_000, "all completed");
+        stop.Cancel();
+        await run;
+
+        Assert.Equal(0, overlaps);
+        Assert.Equal(10_000, committer.LastCommitOf(0));
+        AssertQuiet(feed);
+
+        async Task HandleAsync(FeedMessage message)
+        {
+            if (Interlocked.Increment(ref running) != 1)
+            {
+                Interlocked.Increment(ref overlaps);
+            }
+
+            await Task.Yield();
+            Interlocked.Decrement(ref running);
+        }
+    }
+
+    [Theory]
+    [InlineData(0, 100, 100)]
+    [InlineData(1, 0, 100)]
+    [InlineData(1, 100, 0)]
+    public void Options_OutOfRange_AreRefused(int maxPeek, int commitEvery, int intervalMillis) =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new MessageFeed(new CountingSource(), new RecordingCommitter(), _ => Task.CompletedTask,
+            new MessageFeedOptions { MaxPeek = maxPeek, CommitEveryCompletions = commitEvery, CommitInterval = TimeSpan.FromMilliseconds(intervalMillis) }));
+
+    [Fact]
+    public async Task RunAsync_IsRefusedTheSecondTime()
+    {
+        var feed = NewFeed(new CountingSource(), new RecordingCommitter(), _ => Task.CompletedTask, maxPeek: 1);
+        using var stop = new CancellationTokenSource();
+        Task run = feed.RunAsync(stop.Token);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => feed.RunAsync(stop.Token));
+        stop.Cancel();
+        await run;
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen = Volatile.Read(ref target);
