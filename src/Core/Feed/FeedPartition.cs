@@ -45,11 +45,12 @@ internal sealed class FeedPartition(int partition)
         }
     }
 
-    public void Track(long offset)
+    /// <summary>Tracks a dispatched offset; false for one at or below an offset already tracked (see <see cref="OffsetTracker.TryTrack"/>).</summary>
+    public bool TryTrack(long offset)
     {
         lock (_sync)
         {
-            _tracker.Track(offset);
+            return _tracker.TryTrack(offset);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
 
 namespace Perf.Invoker.Feed;
 
@@ -41,7 +42,7 @@ public sealed class MessageFeed : IPartitionListener
     /// <summary>Commits that threw.</summary>
     private long _commitFaults;
 
-    /// <summary>Messages received for a revoked partition and not dispatched.</summary>
+    /// <summary>Messages received and not dispatched: their partition was revoked, or their offset was not above the last dispatched.</summary>
     private long _skipped;
 
     /// <summary>1 once <see cref="RunAsync"/> started; a feed runs once.</summary>
@@ -79,7 +80,8 @@ public sealed class MessageFeed : IPartitionListener
 
     public long CommitFaults => Interlocked.Read(ref _commitFaults);
 
-    public long SkippedRevoked => Interlocked.Read(ref _skipped);
+    /// <summary>Messages received and not dispatched: for a revoked partition, or re-delivered (offset not above the last dispatched).</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
 
     /// <summary>A snapshot of every known partition, revoked ones with activations still in flight included.</summary>
     public IReadOnlyList<FeedPartitionCounters> Partitions => [.. _partitions.Values.Select(p => p.Counters).OrderBy(c => c.Partition)];
@@ -111,6 +113,7 @@ public sealed class MessageFeed : IPartitionListener
 
         _source.SetPartitionListener(this);
         using CancellationTokenRegistration registration = stoppingToken.UnsafeRegister(static w => ((CreditWindow)w!).Cancel(), _window);
+        ExceptionDispatchInfo? sourceFault = null;
         using (ITimer timer = _time.CreateTimer(static f => ((MessageFeed)f!).CommitOnTimer(), this, _options.CommitInterval, _options.CommitInterval))
         {
             try
@@ -124,16 +127,20 @@ public sealed class MessageFeed : IPartitionListener
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // Graceful stop: fall through to drain and flush.
+                // Graceful stop: drain and flush below.
             }
-            finally
+            catch (Exception e)
             {
-                // Also when the source faults: what was dispatched still completes, and its offsets are still committed.
-                await _window.WaitForDrainAsync().ConfigureAwait(false);
+                // The source failed: what was dispatched still completes and is still committed before the fault surfaces.
+                sourceFault = ExceptionDispatchInfo.Capture(e);
             }
+
+            // The timer keeps committing while long activations drain.
+            await _window.WaitForDrainAsync().ConfigureAwait(false);
         }
 
         await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        sourceFault?.Throw();
     }
 
     /// <summary>Commits every partition's lowest incomplete offset now (shutdown; also callable by the host).</summary>
@@ -191,14 +198,14 @@ public sealed class MessageFeed : IPartitionListener
     private void Dispatch(FeedMessage message)
     {
         FeedPartition partition = PartitionOf(message.Partition);
-        if (partition.IsRevoked)
+        // A revoked partition is not ours any more: its new owner reads it from the committed offset. A re-delivered
+        // offset (a source that seeks back) completed or is running here, so it must not run twice.
+        if (partition.IsRevoked || !partition.TryTrack(message.Offset))
         {
-            // Not ours any more: the partition's new owner reads it from the committed offset.
             Interlocked.Increment(ref _skipped);
             return;
         }
 
-        partition.Track(message.Offset);
         _window.Take();
         Interlocked.Increment(ref _dispatched);
         // Not awaited: many activations run at once, bounded by the window. RunOneAsync never throws.
@@ -234,9 +241,16 @@ public sealed class MessageFeed : IPartitionListener
         }
         finally
         {
-            commitDue = partition.Complete(message.Offset, _options.CommitEveryCompletions);
-            Interlocked.Increment(ref _completed);
-            _window.Return();
+            try
+            {
+                commitDue = partition.Complete(message.Offset, _options.CommitEveryCompletions);
+            }
+            finally
+            {
+                // The credit goes back even if the bookkeeping above were ever to throw: a lost credit shrinks the window for good.
+                Interlocked.Increment(ref _completed);
+                _window.Return();
+            }
         }
 
         if (commitDue)

@@ -64,9 +64,21 @@ public sealed class OffsetTracker
     /// </summary>
     public void Track(long offset)
     {
-        if (offset < _next || offset < 0)
+        if (!TryTrack(offset))
         {
             ThrowHelper.ThrowOffsetNotIncreasing(offset, _next);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Track"/>, but returns false and changes nothing for an offset at or below one already tracked (a
+    /// source that re-delivers after a seek: that offset completed or is running, so it must not run again here).
+    /// </summary>
+    public bool TryTrack(long offset)
+    {
+        if (offset < _next || offset < 0)
+        {
+            return false;
         }
 
         if (_inFlight == 0)
@@ -83,6 +95,7 @@ public sealed class OffsetTracker
         _next = offset + 1;
         _inFlight++;
         AssertInvariants();
+        return true;
     }
 
     /// <summary>

@@ -37,6 +37,21 @@ internal sealed class CountingSource : IMessageSource
     }
 }
 
+/// <summary>Hands out offsets <c>0..messages-1</c> of partition 0, then fails like a broken connection.</summary>
+internal sealed class FaultingSource(int messages) : IMessageSource
+{
+    private int _next;
+
+    public void SetPartitionListener(IPartitionListener listener)
+    {
+    }
+
+    public ValueTask<FeedMessage> ReceiveAsync(CancellationToken cancellationToken) =>
+        _next < messages
+            ? new(new FeedMessage(0, _next++, ReadOnlyMemory<byte>.Empty))
+            : ValueTask.FromException<FeedMessage>(new IOException("the broker went away"));
+}
+
 /// <summary>Records every commit, in order, per partition; checks that each partition's commits only go forward.</summary>
 internal sealed class RecordingCommitter : IOffsetCommitter
 {

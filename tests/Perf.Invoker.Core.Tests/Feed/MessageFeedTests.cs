@@ -215,7 +215,7 @@ public sealed class MessageFeedTests
         handler.Succeed(0, 2);
         handler.Succeed(0, 4);
         source.Add(0, 5);
-        await Eventually.TrueAsync(() => feed.Completed == 5 && feed.SkippedRevoked == 1, "revoked ones finished, the late message skipped");
+        await Eventually.TrueAsync(() => feed.Completed == 5 && feed.Skipped == 1, "revoked ones finished, the late message skipped");
         time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal([2L], committer.CommitsOf(0));
         Assert.Equal(10, handler.Started);
@@ -433,6 +433,51 @@ public sealed class MessageFeedTests
             await Task.Yield();
             Interlocked.Decrement(ref running);
         }
+    }
+
+    [Fact]
+    public async Task ARedeliveredOffset_IsSkipped_NotRunTwice()
+    {
+        var source = new CountingSource();
+        source.Add(0, 0);
+        source.Add(0, 1);
+        source.Add(0, 1);
+        source.Add(0, 0);
+        source.Add(0, 2);
+        var committer = new RecordingCommitter();
+        int runs = 0;
+        var feed = NewFeed(source, committer, _ => { Interlocked.Increment(ref runs); return Task.CompletedTask; }, maxPeek: 4);
+        using var stop = new CancellationTokenSource();
+        Task run = feed.RunAsync(stop.Token);
+
+        await Eventually.TrueAsync(() => feed.Completed == 3 && feed.Skipped == 2, "three ran, two skipped");
+        stop.Cancel();
+        await run;
+
+        Assert.Equal(3, runs);
+        Assert.Equal(3, committer.LastCommitOf(0));
+        AssertQuiet(feed);
+    }
+
+    [Fact]
+    public async Task ASourceFault_StillDrainsAndCommits_ThenSurfaces()
+    {
+        var handler = new HeldHandler();
+        var source = new FaultingSource(messages: 3);
+        var committer = new RecordingCommitter();
+        var feed = new MessageFeed(source, committer, handler.HandleAsync,
+            new MessageFeedOptions { MaxPeek = 8, CommitEveryCompletions = 1000, CommitInterval = s_never }, new FakeTimeProvider());
+
+        Task run = feed.RunAsync(CancellationToken.None);
+        await Eventually.TrueAsync(() => handler.Started == 3, "three dispatched before the fault");
+        Assert.False(run.IsCompleted);
+        handler.Succeed(0, 0);
+        handler.Fail(0, 1);
+        handler.Succeed(0, 2);
+
+        await Assert.ThrowsAsync<IOException>(() => run);
+        Assert.Equal([3L], committer.CommitsOf(0));
+        AssertQuiet(feed);
     }
 
     [Theory]
