@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace Perf.Invoker.Feed;
@@ -24,13 +24,19 @@ public sealed class MessageFeed : IPartitionListener
     private readonly TimeProvider _time;
     private readonly CreditWindow _window;
 
-    /// <summary>Assigned partitions (revoked ones until reassigned or forgotten); written under <see cref="_assignment"/>, read without a lock.</summary>
-    private readonly ConcurrentDictionary<int, FeedPartition> _partitions = new();
+    /// <summary>
+    /// Known partitions by number (revoked ones until reassigned), null where none. Replaced whole (copy on write) under
+    /// <see cref="_assignment"/>, read without a lock: the per-message lookup is one array load. Partition numbers are small.
+    /// </summary>
+    private volatile FeedPartition?[] _partitions = [];
 
     /// <summary>Serializes assignment changes against each other, not against reads.</summary>
     private readonly Lock _assignment = new();
 
-    /// <summary>Messages dispatched to the handler; <c>_dispatched − _completed == CreditsInUse</c> whenever no dispatch or completion is mid-way.</summary>
+    /// <summary>
+    /// Messages dispatched to the handler; <c>_dispatched − _completed == CreditsInUse</c> whenever no dispatch or completion
+    /// is mid-way. Written only by the poll loop, so a plain increment published by a volatile write suffices.
+    /// </summary>
     private long _dispatched;
 
     /// <summary>Dispatched messages whose handler ended, any way; ≤ <see cref="_dispatched"/>.</summary>
@@ -72,7 +78,7 @@ public sealed class MessageFeed : IPartitionListener
     /// <summary>The poll loop sleeps because the window is full: the source is not being polled.</summary>
     public bool IsWaitingForCredit => _window.IsWaiting;
 
-    public long Dispatched => Interlocked.Read(ref _dispatched);
+    public long Dispatched => Volatile.Read(ref _dispatched);
 
     public long Completed => Interlocked.Read(ref _completed);
 
@@ -84,12 +90,13 @@ public sealed class MessageFeed : IPartitionListener
     public long Skipped => Interlocked.Read(ref _skipped);
 
     /// <summary>A snapshot of every known partition, revoked ones with activations still in flight included.</summary>
-    public IReadOnlyList<FeedPartitionCounters> Partitions => [.. _partitions.Values.Select(p => p.Counters).OrderBy(c => c.Partition)];
+    public IReadOnlyList<FeedPartitionCounters> Partitions => [.. _partitions.OfType<FeedPartition>().Select(p => p.Counters)];
 
     /// <summary>A snapshot of one partition; false when it is unknown.</summary>
     public bool TryGetPartition(int partition, out FeedPartitionCounters counters)
     {
-        if (_partitions.TryGetValue(partition, out FeedPartition? state))
+        FeedPartition?[] partitions = _partitions;
+        if ((uint)partition < (uint)partitions.Length && partitions[partition] is { } state)
         {
             counters = state.Counters;
             return true;
@@ -146,9 +153,9 @@ public sealed class MessageFeed : IPartitionListener
     /// <summary>Commits every partition's lowest incomplete offset now (shutdown; also callable by the host).</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
     {
-        foreach (FeedPartition partition in _partitions.Values)
+        foreach (FeedPartition? partition in _partitions)
         {
-            if (!partition.IsRevoked)
+            if (partition is { IsRevoked: false })
             {
                 await partition.CommitAsync(_committer, seal: false, cancellationToken).ConfigureAwait(false);
             }
@@ -163,9 +170,9 @@ public sealed class MessageFeed : IPartitionListener
         {
             foreach (int partition in partitions)
             {
-                if (!_partitions.TryGetValue(partition, out FeedPartition? state) || state.IsRevoked)
+                if (Find(partition) is not { IsRevoked: false })
                 {
-                    _partitions[partition] = new FeedPartition(partition);
+                    Publish(new FeedPartition(partition));
                 }
             }
         }
@@ -180,7 +187,7 @@ public sealed class MessageFeed : IPartitionListener
         {
             foreach (int partition in partitions)
             {
-                if (_partitions.TryGetValue(partition, out FeedPartition? state) && !state.IsRevoked)
+                if (Find(partition) is { IsRevoked: false } state)
                 {
                     // Stop dispatching first, so nothing new is tracked behind the final commit.
                     state.Revoke();
@@ -207,23 +214,42 @@ public sealed class MessageFeed : IPartitionListener
         }
 
         _window.Take();
-        Interlocked.Increment(ref _dispatched);
+        Volatile.Write(ref _dispatched, _dispatched + 1);
         // Not awaited: many activations run at once, bounded by the window. RunOneAsync never throws.
         _ = RunOneAsync(message, partition);
     }
 
     private FeedPartition PartitionOf(int partition)
     {
-        if (_partitions.TryGetValue(partition, out FeedPartition? state))
-        {
-            return state;
-        }
+        return Find(partition) ?? Assign(partition);
 
         // A source with fixed partitions (the embedded feed) never assigns: its first message does.
-        lock (_assignment)
+        FeedPartition Assign(int partition)
         {
-            return _partitions.GetOrAdd(partition, static p => new FeedPartition(p));
+            lock (_assignment)
+            {
+                return Find(partition) ?? Publish(new FeedPartition(partition));
+            }
         }
+    }
+
+    private FeedPartition? Find(int partition)
+    {
+        FeedPartition?[] partitions = _partitions;
+        return (uint)partition < (uint)partitions.Length ? partitions[partition] : null;
+    }
+
+    /// <summary>Puts <paramref name="state"/> in its partition's place in a new copy of the array; under <see cref="_assignment"/>.</summary>
+    private FeedPartition Publish(FeedPartition state)
+    {
+        Debug.Assert(_assignment.IsHeldByCurrentThread, "assignment changes are serialized");
+        ArgumentOutOfRangeException.ThrowIfNegative(state.Partition, "partition");
+        FeedPartition?[] partitions = _partitions;
+        var next = new FeedPartition?[Math.Max(partitions.Length, state.Partition + 1)];
+        partitions.CopyTo(next, 0);
+        next[state.Partition] = state;
+        _partitions = next;
+        return state;
     }
 
     private async Task RunOneAsync(FeedMessage message, FeedPartition partition)
@@ -261,9 +287,9 @@ public sealed class MessageFeed : IPartitionListener
 
     private void CommitOnTimer()
     {
-        foreach (FeedPartition partition in _partitions.Values)
+        foreach (FeedPartition? partition in _partitions)
         {
-            if (partition.HasUncommitted)
+            if (partition is { HasUncommitted: true })
             {
                 // A timer callback cannot await; CommitQuietlyAsync never throws, and the gate orders it with other commits.
                 _ = CommitQuietlyAsync(partition).AsTask();
