@@ -357,6 +357,7 @@ public sealed class MessageFeedTests
         await run;
 
         AssertQuiet(feed);
+        Assert.Equal(0, feed.CommitFaults); // the committer's own check that commits only go forward fails as a commit fault
         Assert.Equal(Partitions * PerPartition, source.ReceiveCalls - 1); // the last call was the one cancelled at shutdown
         Assert.InRange(maxCredits, 1, 64);
         for (int partition = 0; partition < Partitions; partition++)
@@ -432,6 +433,41 @@ public sealed class MessageFeedTests
 
             await Task.Yield();
             Interlocked.Decrement(ref running);
+        }
+    }
+
+    [Fact]
+    public async Task TimerCommits_RacingCountCommits_OnlyEverMoveForward_AndEndAtTheEnd()
+    {
+        const int Partitions = 2;
+        const int PerPartition = 5_000;
+        var source = new CountingSource();
+        source.AddRange(Partitions, PerPartition);
+        var committer = new RecordingCommitter();
+        var time = new FakeTimeProvider();
+        var feed = new MessageFeed(source, committer, async m => { if (m.Offset % 3 != 0) { await Task.Yield(); } },
+            new MessageFeedOptions { MaxPeek = 32, CommitEveryCompletions = 7, CommitInterval = TimeSpan.FromMilliseconds(1) }, time);
+        using var stop = new CancellationTokenSource();
+        Task run = feed.RunAsync(stop.Token);
+
+        // Another thread fires the commit timer over and over while activations complete on the thread pool.
+        Task ticking = Task.Run(() =>
+        {
+            while (feed.Completed < Partitions * PerPartition)
+            {
+                time.Advance(TimeSpan.FromMilliseconds(1));
+            }
+        });
+        await Eventually.TrueAsync(() => feed.Completed == Partitions * PerPartition, "all completed");
+        await ticking;
+        stop.Cancel();
+        await run;
+
+        AssertQuiet(feed);
+        Assert.Equal(0, feed.CommitFaults); // RecordingCommitter fails a commit that does not move forward
+        for (int partition = 0; partition < Partitions; partition++)
+        {
+            Assert.Equal(PerPartition, committer.LastCommitOf(partition));
         }
     }
 
