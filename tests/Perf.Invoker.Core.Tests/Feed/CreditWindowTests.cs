@@ -1,0 +1,98 @@
+using Perf.Invoker.Feed;
+using Perf.Invoker.Tests.Concurrency;
+
+namespace Perf.Invoker.Tests.Feed;
+
+public sealed class CreditWindowTests
+{
+    [Fact]
+    public void WaitForFree_WithAFreeCredit_CompletesAtOnce()
+    {
+        var window = new CreditWindow(2);
+        window.Take();
+
+        Assert.True(window.WaitForFreeAsync(CancellationToken.None).IsCompletedSuccessfully);
+        Assert.Equal(1, window.InUse);
+    }
+
+    [Fact]
+    public async Task WaitForFree_WhenFull_CompletesOnTheNextReturn()
+    {
+        var window = new CreditWindow(1);
+        window.Take();
+
+        ValueTask wait = window.WaitForFreeAsync(CancellationToken.None);
+        Assert.False(wait.IsCompleted);
+        Assert.True(window.IsWaiting);
+
+        window.Return();
+        await wait;
+        Assert.False(window.IsWaiting);
+        Assert.Equal(0, window.InUse);
+    }
+
+    [Fact]
+    public async Task WaitForFree_WhenFull_IsWokenByCancel()
+    {
+        var window = new CreditWindow(1);
+        window.Take();
+        ValueTask wait = window.WaitForFreeAsync(CancellationToken.None);
+
+        window.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await wait);
+        Assert.False(window.IsWaiting);
+    }
+
+    [Fact]
+    public async Task WaitForDrain_CompletesWhenTheLastCreditReturns()
+    {
+        var window = new CreditWindow(3);
+        window.Take();
+        window.Take();
+
+        Task drained = window.WaitForDrainAsync();
+        window.Return();
+        Assert.False(drained.IsCompleted);
+        window.Return();
+
+        await drained;
+    }
+
+    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    public void Return_WithoutTake_Throws_AndLeavesTheCountAtZero()
+    {
+        var window = new CreditWindow(1);
+
+        Assert.Throws<InvalidOperationException>(window.Return);
+        Assert.Equal(0, window.InUse);
+    }
+
+    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    public void Take_PastTheWindow_Throws_AndLeavesTheCountAtTheWindow()
+    {
+        var window = new CreditWindow(1);
+        window.Take();
+
+        Assert.Throws<InvalidOperationException>(window.Take);
+        Assert.Equal(1, window.InUse);
+    }
+
+    [Fact]
+    public void TakeAndReturn_DoNotAllocate()
+    {
+        var window = new CreditWindow(4);
+        window.Take();
+        window.Return();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++)
+        {
+            _ = window.WaitForFreeAsync(CancellationToken.None);
+            window.Take();
+            window.Return();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
