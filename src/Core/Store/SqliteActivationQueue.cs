@@ -1,0 +1,84 @@
+using System.Runtime.InteropServices;
+using Microsoft.Data.Sqlite;
+
+namespace Perf.Invoker.Store;
+
+/// <summary>
+/// The embedded feed's durable queue (issue 5 part 5): an accepted activation message is committed here
+/// before the API answers, and every message not completed is delivered again after a restart.
+/// Sequence numbers increase strictly and are never reused (AUTOINCREMENT), even after the newest
+/// messages were completed and deleted, so a consumer can treat them like Kafka offsets.
+/// </summary>
+public sealed class SqliteActivationQueue
+{
+    private const string InsertSql = "INSERT INTO queue(message) VALUES($message) RETURNING seq;";
+    private const string DeleteSql = "DELETE FROM queue WHERE seq = $seq;";
+    private const string TakeSql = "SELECT seq, message FROM queue WHERE seq > $after ORDER BY seq LIMIT $limit;";
+    private const string CountSql = "SELECT count(*) FROM queue;";
+
+    private readonly SqliteDatabase _database;
+
+    public SqliteActivationQueue(SqliteDatabase database) => _database = database;
+
+    /// <summary>Appends <paramref name="message"/>; when this completes the message is committed (see <see cref="SqliteDurability"/>).</summary>
+    /// <returns>The message's sequence number.</returns>
+    public ValueTask<long> EnqueueAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        // Microsoft.Data.Sqlite binds whole byte arrays; reuse the caller's array when the message is all of it.
+        byte[] blob = MemoryMarshal.TryGetArray(message, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : message.ToArray();
+        return _database.WriteAsync(blob, static (session, blob) =>
+        {
+            SqliteCommand insert = session.Command(InsertSql, "$message");
+            insert.Parameters[0].Value = blob;
+            return (long)insert.ExecuteScalar()!;
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> messages not yet completed with a sequence number above
+    /// <paramref name="afterSequence"/>, oldest first. A consumer starts from 0 (after a restart that
+    /// replays every message not completed) and passes the last sequence it has taken.
+    /// </summary>
+    public ValueTask<IReadOnlyList<QueuedMessage>> TakeAsync(long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read((afterSequence, limit), static (session, query) =>
+        {
+            SqliteCommand take = session.Command(TakeSql, "$after", "$limit");
+            take.Parameters[0].Value = query.afterSequence;
+            take.Parameters[1].Value = query.limit;
+            var messages = new List<QueuedMessage>(Math.Min(query.limit, 64));
+            using SqliteDataReader reader = take.ExecuteReader();
+            while (reader.Read())
+            {
+                messages.Add(new QueuedMessage(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)));
+            }
+
+            return (IReadOnlyList<QueuedMessage>)messages;
+        }));
+    }
+
+    /// <summary>Marks a message completed (deletes it): it is not delivered again. Completing it twice is harmless.</summary>
+    public ValueTask CompleteAsync(long sequence, CancellationToken cancellationToken = default)
+    {
+        ValueTask<int> delete = _database.WriteAsync(sequence, static (session, sequence) =>
+        {
+            SqliteCommand delete = session.Command(DeleteSql, "$seq");
+            delete.Parameters[0].Value = sequence;
+            return delete.ExecuteNonQuery();
+        }, cancellationToken);
+        return delete.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(delete);
+
+        static async ValueTask AwaitAsync(ValueTask<int> pending) => await pending.ConfigureAwait(false);
+    }
+
+    /// <summary>The number of messages not yet completed.</summary>
+    public ValueTask<long> CountAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read(0, static (session, _) => (long)session.Command(CountSql).ExecuteScalar()!));
+    }
+}
