@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Perf.Invoker.Store;
 
@@ -11,8 +11,8 @@ namespace Perf.Invoker.Store;
 /// </summary>
 public sealed class SqliteActivationQueue
 {
-    private const string InsertSql = "INSERT INTO queue(message) VALUES($message) RETURNING seq;";
-    private const string DeleteSql = "DELETE FROM queue WHERE seq = $seq;";
+    private const string InsertSql = "INSERT INTO queue(message) VALUES(?1);";
+    private const string DeleteSql = "DELETE FROM queue WHERE seq = ?1;";
     private const string TakeSql = "SELECT seq, message FROM queue WHERE seq > $after ORDER BY seq LIMIT $limit;";
     private const string CountSql = "SELECT count(*) FROM queue;";
 
@@ -22,19 +22,22 @@ public sealed class SqliteActivationQueue
 
     /// <summary>Appends <paramref name="message"/>; when this completes the message is committed (see <see cref="SqliteDurability"/>).</summary>
     /// <returns>The message's sequence number.</returns>
-    public ValueTask<long> EnqueueAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
-    {
-        // Microsoft.Data.Sqlite binds whole byte arrays; reuse the caller's array when the message is all of it.
-        byte[] blob = MemoryMarshal.TryGetArray(message, out ArraySegment<byte> segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : message.ToArray();
-        return _database.WriteAsync(blob, static (session, blob) =>
+    public ValueTask<long> EnqueueAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default) =>
+        _database.WriteAsync(message, static (session, message) =>
         {
-            SqliteCommand insert = session.Command(InsertSql, "$message");
-            insert.Parameters[0].Value = blob;
-            return (long)insert.ExecuteScalar()!;
+            // Native statement: binds the caller's bytes (SQLite copies them) without an intermediate array.
+            sqlite3_stmt insert = session.Statement(InsertSql);
+            try
+            {
+                session.Check(message.IsEmpty ? raw.sqlite3_bind_zeroblob(insert, 1, 0) : raw.sqlite3_bind_blob(insert, 1, message.Span));
+                session.StepToDone(insert);
+                return raw.sqlite3_last_insert_rowid(session.Connection.Handle);
+            }
+            finally
+            {
+                SqliteSession.Reset(insert);
+            }
         }, cancellationToken);
-    }
 
     /// <summary>
     /// Up to <paramref name="limit"/> messages not yet completed with a sequence number above
@@ -66,9 +69,17 @@ public sealed class SqliteActivationQueue
     {
         ValueTask<int> delete = _database.WriteAsync(sequence, static (session, sequence) =>
         {
-            SqliteCommand delete = session.Command(DeleteSql, "$seq");
-            delete.Parameters[0].Value = sequence;
-            return delete.ExecuteNonQuery();
+            sqlite3_stmt delete = session.Statement(DeleteSql);
+            try
+            {
+                session.Check(raw.sqlite3_bind_int64(delete, 1, sequence));
+                session.StepToDone(delete);
+                return raw.sqlite3_changes(session.Connection.Handle);
+            }
+            finally
+            {
+                SqliteSession.Reset(delete);
+            }
         }, cancellationToken);
         return delete.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(delete);
 
