@@ -98,6 +98,8 @@ public sealed class SqliteDatabase : IDisposable
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Checked under the gate: Dispose closes the writer while holding it, and a native statement must never run on a closed handle.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
             return operation(_writer, state);
         }
         finally
@@ -109,6 +111,7 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Runs <paramref name="operation"/> on a reader connection; it sees every write committed before it started.</summary>
     internal TResult Read<TState, TResult>(TState state, Func<SqliteSession, TState, TResult> operation)
     {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         SqliteSession session = RentReader();
         try
         {
@@ -127,9 +130,10 @@ public sealed class SqliteDatabase : IDisposable
             return;
         }
 
-        // Waits for a write in progress; the gate is never released again, so later writes fail fast on the disposed connection.
+        // Waits for a write in progress; writes queued behind it see _disposed and throw ObjectDisposedException.
         _writeGate.Wait();
         _writer.Dispose();
+        _writeGate.Release();
         while (_readers.TryDequeue(out SqliteSession? session))
         {
             session.Dispose();
@@ -149,6 +153,12 @@ public sealed class SqliteDatabase : IDisposable
 
     private void ReturnReader(SqliteSession session)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            session.Dispose();
+            return;
+        }
+
         if (Interlocked.Increment(ref _idleReaders) <= MaxIdleReaders)
         {
             _readers.Enqueue(session);

@@ -119,5 +119,19 @@ public sealed class SqliteActivationQueueTests
         Assert.Equal("hello", Text(Assert.Single(await queue.TakeAsync(0, 10))));
     }
 
+    [Fact]
+    public async Task AfterTheDatabaseIsDisposed_WritesAndReadsThrowObjectDisposedException()
+    {
+        using var temp = new TempDatabase();
+        var queue = new SqliteActivationQueue(temp.Database);
+        await queue.EnqueueAsync("a"u8.ToArray());
+
+        temp.Database.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await queue.EnqueueAsync("b"u8.ToArray()));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await queue.CompleteAsync(1));
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await queue.TakeAsync(0, 1));
+    }
+
     private static string Text(QueuedMessage message) => Encoding.UTF8.GetString(message.Message.Span);
 }
