@@ -1,6 +1,7 @@
 using System.Text;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
+using Perf.Invoker.Store;
 using Perf.Invoker.Tests.Model;
 
 // Runs the generated readers and writers as Native AOT code: the wire samples must round-trip byte
@@ -22,6 +23,43 @@ try
 }
 catch (JsonReadException e) when (e.Member == "blocking")
 {
+}
+
+// The SQLite store under Native AOT: native e_sqlite3 loads, prepared statements bind, rows round-trip.
+DirectoryInfo storeDirectory = Directory.CreateTempSubdirectory("aot-store-");
+try
+{
+    using (SqliteDatabase database = SqliteDatabase.Open(Path.Combine(storeDirectory.FullName, "invoker.db")))
+    {
+        var queue = new SqliteActivationQueue(database);
+        long sequence = await queue.EnqueueAsync(Encoding.UTF8.GetBytes(WireSamples.ActivationMessage));
+        IReadOnlyList<QueuedMessage> taken = await queue.TakeAsync(0, 10);
+        if (taken.Count != 1 || taken[0].Sequence != sequence || JsonModel.Read<ActivationMessage>(taken[0].Message).ActivationId.ToString() != WireSamples.ActivationId)
+        {
+            Fail("the queue did not return its message");
+        }
+
+        await queue.CompleteAsync(sequence);
+        var records = new SqliteActivationStore(database);
+        ActivationRecord record = JsonModel.Read<ActivationRecord>(WireSamples.ActivationRecord);
+        await records.StoreAsync(record, default);
+        await records.StoreAsync(record, default);
+        if ((await records.FindAsync(record.ActivationId, default)) is null || (await records.ListAsync(record.Namespace, null, 10, 0, default)).Count != 1)
+        {
+            Fail("the activation store did not keep exactly one record");
+        }
+
+        var actions = new SqliteActionStore(database);
+        await actions.PutAsync("guest", "hello", JsonModel.Read<ActionSpec>(WireSamples.Action), overwrite: true);
+        if ((await actions.GetAsync("guest", "hello"))?.Executable.Concurrency != 10 || await queue.CountAsync() != 0)
+        {
+            Fail("the action store or queue count is wrong");
+        }
+    }
+}
+finally
+{
+    storeDirectory.Delete(recursive: true);
 }
 
 Console.WriteLine(failures == 0 ? "aot smoke: ok" : $"aot smoke: {failures} failed");

@@ -1,0 +1,173 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+
+namespace Perf.Invoker.Store;
+
+/// <summary>
+/// Action documents (OPENWHISK.md §7): the spec's JSON bytes keyed by namespace and name, with a revision
+/// counter. Reads are served from a cache of <see cref="StoredAction"/> (each holding its
+/// <see cref="ExecutableAction"/>), which this store's own writes keep current; so there is one action
+/// store per database.
+/// </summary>
+public sealed class SqliteActionStore
+{
+    private const string CreateSql = """
+        INSERT INTO actions(namespace, name, revision, spec) VALUES($namespace, $name, 1, $spec)
+        ON CONFLICT(namespace, name) DO NOTHING RETURNING revision;
+        """;
+    private const string OverwriteSql = """
+        INSERT INTO actions(namespace, name, revision, spec) VALUES($namespace, $name, 1, $spec)
+        ON CONFLICT(namespace, name) DO UPDATE SET revision = revision + 1, spec = excluded.spec RETURNING revision;
+        """;
+    private const string GetSql = "SELECT revision, spec FROM actions WHERE namespace = $namespace AND name = $name;";
+    private const string ListSql = "SELECT name, revision, spec FROM actions WHERE namespace = $namespace ORDER BY name LIMIT $limit OFFSET $skip;";
+    private const string DeleteSql = "DELETE FROM actions WHERE namespace = $namespace AND name = $name;";
+
+    private readonly SqliteDatabase _database;
+
+    /// <summary>Actions read or written since the last change to them; never holds a revision older than the file's.</summary>
+    private readonly ConcurrentDictionary<(string Namespace, string Name), StoredAction> _cache = new();
+
+    /// <summary>Guards cache changes together with <see cref="_generation"/>.</summary>
+    private readonly Lock _cacheLock = new();
+
+    /// <summary>
+    /// Incremented (under <see cref="_cacheLock"/>) after every committed write: a read that began before a
+    /// write may not put what it read into the cache after that write's invalidation.
+    /// </summary>
+    private long _generation;
+
+    public SqliteActionStore(SqliteDatabase database) => _database = database;
+
+    /// <summary>Creates the action, or replaces it when <paramref name="overwrite"/> is true (its revision goes up by one).</summary>
+    /// <returns>The stored action; null when it exists and <paramref name="overwrite"/> is false (REST: 409).</returns>
+    public async ValueTask<StoredAction?> PutAsync(string @namespace, string name, ActionSpec spec, bool overwrite, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(spec);
+        byte[] json = JsonModel.ToUtf8Bytes(spec);
+        // The cache is updated inside the write, so concurrent puts of one action reach it in commit order.
+        return await _database.WriteAsync((store: this, @namespace, name, spec, json, overwrite), static (session, put) =>
+        {
+            SqliteCommand command = session.Command(put.overwrite ? OverwriteSql : CreateSql, "$namespace", "$name", "$spec");
+            command.Parameters[0].Value = put.@namespace;
+            command.Parameters[1].Value = put.name;
+            command.Parameters[2].Value = put.json;
+            if (command.ExecuteScalar() is not long revision)
+            {
+                return null;
+            }
+
+            var action = new StoredAction(put.@namespace, put.name, revision, put.spec);
+            put.store.Invalidate(put.@namespace, put.name, action);
+            return action;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <exception cref="StoreRecordException">The stored spec is unreadable.</exception>
+    public ValueTask<StoredAction?> GetAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        ArgumentNullException.ThrowIfNull(name);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_cache.TryGetValue((@namespace, name), out StoredAction? cached))
+        {
+            return ValueTask.FromResult<StoredAction?>(cached);
+        }
+
+        long generation = Volatile.Read(ref _generation);
+        StoredAction? action = _database.Read((@namespace, name), static (session, key) =>
+        {
+            SqliteCommand get = session.Command(GetSql, "$namespace", "$name");
+            get.Parameters[0].Value = key.@namespace;
+            get.Parameters[1].Value = key.name;
+            using SqliteDataReader reader = get.ExecuteReader();
+            return reader.Read() ? Parse(key.@namespace, key.name, reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : null;
+        });
+        if (action is not null)
+        {
+            lock (_cacheLock)
+            {
+                if (_generation == generation)
+                {
+                    _cache.TryAdd((@namespace, name), action);
+                }
+            }
+        }
+
+        return ValueTask.FromResult(action);
+    }
+
+    /// <summary>The actions of <paramref name="namespace"/> by name, skipping <paramref name="skip"/>, at most <paramref name="limit"/>.</summary>
+    /// <exception cref="StoreRecordException">One of the specs is unreadable.</exception>
+    public ValueTask<IReadOnlyList<StoredAction>> ListAsync(string @namespace, int limit, int skip, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read((@namespace, limit, skip), static (session, query) =>
+        {
+            SqliteCommand list = session.Command(ListSql, "$namespace", "$limit", "$skip");
+            list.Parameters[0].Value = query.@namespace;
+            list.Parameters[1].Value = query.limit;
+            list.Parameters[2].Value = query.skip;
+            var actions = new List<StoredAction>();
+            using SqliteDataReader reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                actions.Add(Parse(query.@namespace, reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)));
+            }
+
+            return (IReadOnlyList<StoredAction>)actions;
+        }));
+    }
+
+    /// <returns>True when the action existed.</returns>
+    public async ValueTask<bool> DeleteAsync(string @namespace, string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        ArgumentNullException.ThrowIfNull(name);
+        return await _database.WriteAsync((store: this, @namespace, name), static (session, key) =>
+        {
+            SqliteCommand delete = session.Command(DeleteSql, "$namespace", "$name");
+            delete.Parameters[0].Value = key.@namespace;
+            delete.Parameters[1].Value = key.name;
+            bool deleted = delete.ExecuteNonQuery() == 1;
+            key.store.Invalidate(key.@namespace, key.name, null);
+            return deleted;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>After a committed write: no read that began before it may cache what it read; <paramref name="current"/> is the new value.</summary>
+    private void Invalidate(string @namespace, string name, StoredAction? current)
+    {
+        lock (_cacheLock)
+        {
+            _generation++;
+            if (current is null)
+            {
+                _cache.TryRemove((@namespace, name), out _);
+            }
+            else
+            {
+                _cache[(@namespace, name)] = current;
+            }
+        }
+    }
+
+    private static StoredAction Parse(string @namespace, string name, long revision, byte[] json)
+    {
+        try
+        {
+            return new StoredAction(@namespace, name, revision, JsonModel.Read<ActionSpec>(json));
+        }
+        catch (JsonReadException e)
+        {
+            throw new StoreRecordException("actions", $"{@namespace}/{name}", e);
+        }
+    }
+}

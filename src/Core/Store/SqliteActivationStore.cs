@@ -1,0 +1,111 @@
+using Microsoft.Data.Sqlite;
+using Perf.Invoker.Invocation;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+
+namespace Perf.Invoker.Store;
+
+/// <summary>
+/// Activation records (OPENWHISK.md §4) as their JSON bytes plus the columns the REST listing
+/// (OPENWHISK.md §7) filters and sorts on. Storing is idempotent on the activation id: a redelivered
+/// activation never gets a second record (DESIGN.md §3 invariant 1), the first one stays.
+/// </summary>
+public sealed class SqliteActivationStore : IActivationStore
+{
+    private const string InsertSql = "INSERT OR IGNORE INTO activations(id, namespace, name, start, record) VALUES($id, $namespace, $name, $start, $record);";
+    private const string FindSql = "SELECT record FROM activations WHERE id = $id;";
+    private const string ListSql = "SELECT id, record FROM activations WHERE namespace = $namespace ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
+    private const string ListByNameSql = "SELECT id, record FROM activations WHERE namespace = $namespace AND name = $name ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
+
+    private readonly SqliteDatabase _database;
+
+    public SqliteActivationStore(SqliteDatabase database) => _database = database;
+
+    public ValueTask StoreAsync(ActivationRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ValueTask<bool> insert = TryStoreAsync(record, cancellationToken);
+        return insert.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(insert);
+
+        static async ValueTask AwaitAsync(ValueTask<bool> pending) => await pending.ConfigureAwait(false);
+    }
+
+    /// <summary>Stores <paramref name="record"/> unless a record with its id exists.</summary>
+    /// <returns>True when this call stored it; false when it was already there (the stored one is kept).</returns>
+    public ValueTask<bool> TryStoreAsync(ActivationRecord record, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        byte[] json = JsonModel.ToUtf8Bytes(record);
+        return _database.WriteAsync((record, json), static (session, row) =>
+        {
+            SqliteCommand insert = session.Command(InsertSql, "$id", "$namespace", "$name", "$start", "$record");
+            insert.Parameters[0].Value = row.record.ActivationId.ToString();
+            insert.Parameters[1].Value = row.record.Namespace;
+            insert.Parameters[2].Value = row.record.Name;
+            insert.Parameters[3].Value = row.record.Start;
+            insert.Parameters[4].Value = row.json;
+            return insert.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+    }
+
+    /// <exception cref="StoreRecordException">The stored record is unreadable.</exception>
+    public ValueTask<ActivationRecord?> FindAsync(ActivationId activationId, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read(activationId.ToString(), static (session, id) =>
+        {
+            SqliteCommand find = session.Command(FindSql, "$id");
+            find.Parameters[0].Value = id;
+            using SqliteDataReader reader = find.ExecuteReader();
+            return reader.Read() ? Parse(id, reader.GetFieldValue<byte[]>(0)) : null;
+        }));
+    }
+
+    /// <summary>
+    /// The records of <paramref name="namespace"/> (of one action when <paramref name="name"/> is given),
+    /// newest first by start time, skipping <paramref name="skip"/> and returning at most <paramref name="limit"/>.
+    /// </summary>
+    /// <exception cref="StoreRecordException">One of the records is unreadable.</exception>
+    public ValueTask<IReadOnlyList<ActivationRecord>> ListAsync(string @namespace, string? name, int limit, int skip, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read((@namespace, name, limit, skip), static (session, query) =>
+        {
+            SqliteCommand list = query.name is null
+                ? session.Command(ListSql, "$namespace", "$limit", "$skip")
+                : session.Command(ListByNameSql, "$namespace", "$name", "$limit", "$skip");
+            int index = 0;
+            list.Parameters[index++].Value = query.@namespace;
+            if (query.name is not null)
+            {
+                list.Parameters[index++].Value = query.name;
+            }
+
+            list.Parameters[index++].Value = query.limit;
+            list.Parameters[index].Value = query.skip;
+            var records = new List<ActivationRecord>(Math.Min(query.limit, 64));
+            using SqliteDataReader reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                records.Add(Parse(reader.GetString(0), reader.GetFieldValue<byte[]>(1)));
+            }
+
+            return (IReadOnlyList<ActivationRecord>)records;
+        }));
+    }
+
+    private static ActivationRecord Parse(string id, byte[] json)
+    {
+        try
+        {
+            return JsonModel.Read<ActivationRecord>(json);
+        }
+        catch (JsonReadException e)
+        {
+            throw new StoreRecordException("activations", id, e);
+        }
+    }
+}

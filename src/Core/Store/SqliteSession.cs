@@ -1,0 +1,102 @@
+using Microsoft.Data.Sqlite;
+using SQLitePCL;
+
+namespace Perf.Invoker.Store;
+
+/// <summary>
+/// One open connection and the statements prepared on it. Used by one operation at a time (the
+/// database hands it out and takes it back), so prepared statements are reused without locks.
+/// </summary>
+internal sealed class SqliteSession : IDisposable
+{
+    /// <summary>Prepared commands by SQL text; each belongs to <see cref="Connection"/> and lives as long as it.</summary>
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Statements prepared on <see cref="Connection"/>'s native handle, for the hot paths where Microsoft.Data.Sqlite's
+    /// per-execution reader, boxing and byte-array binding would allocate; finalized before the connection closes.
+    /// </summary>
+    private readonly Dictionary<string, sqlite3_stmt> _statements = new(StringComparer.Ordinal);
+
+    public SqliteSession(SqliteConnection connection) => Connection = connection;
+
+    public SqliteConnection Connection { get; }
+
+    /// <summary>
+    /// The prepared command for <paramref name="sql"/>, with one parameter per name in
+    /// <paramref name="parameters"/> (set their values by index).
+    /// </summary>
+    public SqliteCommand Command(string sql, params ReadOnlySpan<string> parameters)
+    {
+        if (!_commands.TryGetValue(sql, out SqliteCommand? command))
+        {
+            command = Connection.CreateCommand();
+            command.CommandText = sql;
+            foreach (string name in parameters)
+            {
+                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+            }
+
+            command.Prepare();
+            _commands.Add(sql, command);
+        }
+
+        return command;
+    }
+
+    /// <summary>The native prepared statement for <paramref name="sql"/>; bind, step, and <see cref="Reset"/> it after each use.</summary>
+    public sqlite3_stmt Statement(string sql)
+    {
+        if (!_statements.TryGetValue(sql, out sqlite3_stmt? statement))
+        {
+            Check(raw.sqlite3_prepare_v2(Connection.Handle, sql, out statement));
+            _statements.Add(sql, statement);
+        }
+
+        return statement;
+    }
+
+    /// <summary>Steps a statement that returns no rows, to completion.</summary>
+    public void StepToDone(sqlite3_stmt statement)
+    {
+        int rc = raw.sqlite3_step(statement);
+        if (rc != raw.SQLITE_DONE)
+        {
+            Check(rc);
+        }
+    }
+
+    /// <summary>Makes a statement ready for its next use and drops its parameter values.</summary>
+    public static void Reset(sqlite3_stmt statement)
+    {
+        raw.sqlite3_reset(statement);
+        raw.sqlite3_clear_bindings(statement);
+    }
+
+    /// <summary>Throws SqliteException (with SQLite's message) for an error code; SQLITE_OK, ROW and DONE pass.</summary>
+    public void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, Connection.Handle);
+
+    public void Execute(string sql)
+    {
+        using SqliteCommand command = Connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    public void Dispose()
+    {
+        foreach (SqliteCommand command in _commands.Values)
+        {
+            command.Dispose();
+        }
+
+        _commands.Clear();
+        foreach (sqlite3_stmt statement in _statements.Values)
+        {
+            statement.Dispose();
+        }
+
+        _statements.Clear();
+        Connection.Dispose();
+    }
+}
