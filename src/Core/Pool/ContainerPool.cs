@@ -103,6 +103,12 @@ public sealed class ContainerPool : IAsyncDisposable
     public async Task<ActivationRun> RunAsync(string invocationNamespace, ActivationMessage message, ExecutableAction action, CancellationToken cancellationToken = default)
     {
         var key = PoolKey.For(invocationNamespace, action);
+        if (Options.Concurrency.Check(action.Concurrency) is { } outOfRange)
+        {
+            // The action's limits are the developer's to fix (OPENWHISK.md §7); nothing is started for it.
+            return new ActivationRun(ActionResponse.DeveloperError(ActionResponseKind.Answered, outOfRange), default, default, null, [], false, null);
+        }
+
         if (action.MemoryMegabytes > Options.UserMemoryMegabytes)
         {
             return new ActivationRun(ActionResponse.WhiskError(ActionMessages.ResourceError), default, default, null, [], false, null);

@@ -23,6 +23,9 @@ public sealed class ContainerPoolOptions
 
     public IReadOnlyList<PrewarmConfig> Prewarm { get; init; } = [];
 
+    /// <summary>The allowed per-action concurrency; an action outside it is refused with OpenWhisk's message.</summary>
+    public Model.ConcurrencyRange Concurrency { get; init; } = new();
+
     /// <summary>Prefix of container names (<c>wsk0_</c>): leftovers with it are removed at start (OPENWHISK.md §5).</summary>
     public string NamePrefix { get; init; } = "wsk0_";
 

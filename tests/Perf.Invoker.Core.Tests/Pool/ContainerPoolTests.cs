@@ -420,6 +420,34 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         Assert.Empty(_factory.Created);
     }
 
+    [Theory]
+    [InlineData(501, "concurrency 501 exceeds allowed threshold of 500")]
+    [InlineData(0, "concurrency 0 below allowed threshold of 1")]
+    public async Task ConcurrencyOutsideTheSystemRange_IsRefusedWithOpenWhisksMessage(int concurrency, string message)
+    {
+        ContainerPool pool = Pool();
+
+        ActivationRun run = await Run(pool, Action(concurrency: concurrency));
+
+        Assert.Equal(ActivationStatus.DeveloperError, run.Response.Status);
+        Assert.Equal($$"""{"error":"{{message}}"}""", run.Response.Result.ToString());
+        Assert.Empty(_factory.Created);
+    }
+
+    [Fact]
+    public void MaxConcurrentAnnotation_SetsTheConcurrency_WhenTheLimitIsAbsent()
+    {
+        var action = new ExecutableAction("guest", "a", new ActionSpec
+        {
+            Exec = new ActionExec { Kind = "nodejs:20", Code = Code },
+            Annotations = [new Parameter { Key = "max-concurrent", Value = Perf.Invoker.Json.RawJson.Parse("200") }],
+        });
+
+        Assert.Equal(200, action.Concurrency);
+        Assert.Null(new ConcurrencyRange(Max: 200).Check(action.Concurrency));
+        Assert.Equal("concurrency 200 exceeds allowed threshold of 1", new ConcurrencyRange(Max: 1).Check(action.Concurrency));
+    }
+
     [Fact]
     public async Task IdleContainer_IsPausedAfterTheGrace_AndResumedForTheNextActivation()
     {
@@ -440,6 +468,26 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         Assert.True(run.Response.IsSuccess);
         Assert.False(container.IsPaused);
         Assert.Single(_factory.Created);
+    }
+
+    [Fact]
+    public async Task ResumedContainerThatRefusesTheConnection_ReschedulesTheActivationElsewhere()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        ContainerPool pool = Pool(time: time);
+        ExecutableAction action = Action();
+        await Run(pool, action);
+        ScriptedContainer first = Assert.Single(_factory.Created);
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Eventually(() => first.IsPaused, "paused");
+        await first.RefuseConnectionsAsync();
+
+        ActivationRun run = await Run(pool, action);
+
+        Assert.True(run.Response.IsSuccess);
+        Assert.Equal(2, _factory.Created.Count);
+        Assert.Equal(1, _factory.Created[1].RunCount);
+        await Eventually(() => first.IsDestroyed, "the refusing container is removed");
     }
 
     [Fact]

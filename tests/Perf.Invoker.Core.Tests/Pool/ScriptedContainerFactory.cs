@@ -192,6 +192,9 @@ internal sealed class ScriptedContainer : IContainer
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Stops accepting connections while the container stays up (a resumed container that refuses).</summary>
+    public Task RefuseConnectionsAsync() => _app.StopAsync(new CancellationToken(canceled: true));
+
     /// <summary>Makes the runtime vanish as a crash would: its server stops and its output ends.</summary>
     public async Task CrashAsync()
     {
