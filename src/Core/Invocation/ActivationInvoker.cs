@@ -36,16 +36,26 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         return record;
     }
 
-    /// <summary>Stores and acknowledges a record made elsewhere (a malformed message's error, a duplicate's first record).</summary>
-    public async Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken)
+    /// <summary>Stores and acknowledges a record.</summary>
+    public Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken) =>
+        CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, cancellationToken);
+
+    /// <summary>Stores and acknowledges a record made without a whole message (a malformed message's error).</summary>
+    public async Task CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, CancellationToken cancellationToken)
     {
         await store.StoreAsync(record, cancellationToken).ConfigureAwait(false);
+        await AcknowledgeAsync(record, controller, transid, blocking, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the ack of OPENWHISK.md §3 for a record: Combined when blocking, Completion otherwise.</summary>
+    public async Task AcknowledgeAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, CancellationToken cancellationToken)
+    {
         bool systemError = record.Response.IsWhiskError;
-        if (message.Blocking)
+        if (blocking)
         {
-            await acks.SendCombinedAsync(message.RootControllerIndex, new CombinedCompletionAndResultMessage
+            await acks.SendCombinedAsync(controller, new CombinedCompletionAndResultMessage
             {
-                Transid = message.Transid,
+                Transid = transid,
                 Response = new AckResponse(record),
                 IsSystemError = systemError,
                 Instance = instance,
@@ -53,10 +63,10 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         }
         else
         {
-            await acks.SendCompletionAsync(message.RootControllerIndex, new CompletionMessage
+            await acks.SendCompletionAsync(controller, new CompletionMessage
             {
-                Transid = message.Transid,
-                ActivationId = message.ActivationId,
+                Transid = transid,
+                ActivationId = record.ActivationId,
                 IsSystemError = systemError,
                 Instance = instance,
             }, cancellationToken).ConfigureAwait(false);

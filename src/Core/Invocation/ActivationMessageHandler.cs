@@ -1,0 +1,146 @@
+using Perf.Invoker.Http;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+
+namespace Perf.Invoker.Invocation;
+
+/// <summary>
+/// What the feed runs for each message (DESIGN.md §1): parse, suppress a duplicate, look the action up,
+/// invoke. Bad input never stalls a partition (invariant 7): a message that cannot be parsed is
+/// acknowledged as a whisk error when its activation id and controller can be read, otherwise reported
+/// and skipped; either way the handler completes and the offset moves on.
+/// </summary>
+public sealed class ActivationMessageHandler(
+    ActivationInvoker invoker,
+    IActivationStore store,
+    Func<ActivationMessage, CancellationToken, ValueTask<ExecutableAction?>> findAction,
+    Action<string>? report = null,
+    TimeProvider? time = null)
+{
+    /// <summary>OPENWHISK.md §1: 1 MiB of payload plus some overhead.</summary>
+    public const int MaxMessageBytes = (1024 * 1024) + (6 * 1024);
+
+    /// <summary>OpenWhisk's message when an action disappears between the controller and the invoker.</summary>
+    public const string ActionNotFound = "Action could not be found or may have been deleted.";
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task HandleAsync(ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
+    {
+        ActivationMessage message;
+        try
+        {
+            if (value.Length > MaxMessageBytes)
+            {
+                throw new JsonReadException($"The message is {value.Length} bytes; the limit is {MaxMessageBytes}.", null, MaxMessageBytes);
+            }
+
+            message = JsonModel.Read<ActivationMessage>(value);
+        }
+        catch (JsonReadException e)
+        {
+            await RejectAsync(value, e.Message, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        // A redelivery after a crash: the activation ran already, so its record is acknowledged again, not run again.
+        if (await store.FindAsync(message.ActivationId, cancellationToken).ConfigureAwait(false) is { } done)
+        {
+            await invoker.AcknowledgeAsync(done, message.RootControllerIndex, message.Transid, message.Blocking, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        ExecutableAction? action = await findAction(message, cancellationToken).ConfigureAwait(false);
+        if (action is null)
+        {
+            ActivationRecord missing = ErrorRecord(message.ActivationId, message.User.Namespace.Name, message.Action.Name, message.User.Subject, ActionNotFound);
+            await invoker.CompleteAsync(message, missing, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await invoker.InvokeAsync(message, action, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RejectAsync(ReadOnlyMemory<byte> value, string reason, CancellationToken cancellationToken)
+    {
+        if (!TryRead(value, out MessageEnvelope? envelope) ||
+            !TryRead(envelope.ActivationId, out ActivationId activationId) ||
+            !TryRead(envelope.RootControllerIndex, out ControllerInstanceId? controller))
+        {
+            report?.Invoke($"Skipped a message without a readable activation id and controller: {reason}");
+            return;
+        }
+
+        if (!TryRead(envelope.Transid, out TransactionId transid))
+        {
+            transid = new TransactionId { Id = "malformed", StartMillis = _time.GetUtcNow().ToUnixTimeMilliseconds() };
+        }
+
+        bool blocking = envelope.Blocking is { } b && b.Utf8.Span.SequenceEqual("true"u8);
+        TryRead(envelope.Action, out FullyQualifiedEntityName? action);
+        TryRead(envelope.User, out Identity? user);
+        string message = $"The activation message could not be read: {reason}";
+        report?.Invoke($"Activation {activationId}: {message}");
+        ActivationRecord record = ErrorRecord(activationId, user?.Namespace.Name ?? action?.Path ?? "_", action?.Name ?? "_", user?.Subject ?? "_", message);
+        await invoker.CompleteAsync(record, controller, transid, blocking, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ActivationRecord ErrorRecord(ActivationId id, string @namespace, string name, string subject, string error)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        return new ActivationRecord
+        {
+            Namespace = @namespace,
+            Name = name,
+            Subject = subject,
+            ActivationId = id,
+            Start = now,
+            End = now,
+            Response = ActionResponse.WhiskError(error).ToActivationResponse(),
+            Version = "0.0.1",
+            Duration = 0,
+        };
+    }
+
+    private static bool TryRead<T>(RawJson? json, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value) where T : IJsonValue<T>
+    {
+        value = default;
+        return json is { IsEmpty: false } raw && TryRead(raw.Utf8, out value);
+    }
+
+    private static bool TryRead<T>(ReadOnlyMemory<byte> utf8, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value) where T : IJsonValue<T>
+    {
+        value = default;
+        if (utf8.IsEmpty)
+        {
+            return false;
+        }
+
+        try
+        {
+            value = JsonModel.Read<T>(utf8);
+            return true;
+        }
+        catch (JsonReadException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>The members of an activation message that route its ack, each kept raw so one bad member does not hide the others.</summary>
+[JsonModel]
+internal sealed partial class MessageEnvelope
+{
+    public RawJson? Transid { get; init; }
+
+    public RawJson? Action { get; init; }
+
+    public RawJson? User { get; init; }
+
+    public RawJson? ActivationId { get; init; }
+
+    public RawJson? RootControllerIndex { get; init; }
+
+    public RawJson? Blocking { get; init; }
+}

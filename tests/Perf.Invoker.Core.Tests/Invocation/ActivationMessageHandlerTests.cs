@@ -1,0 +1,123 @@
+using System.Text;
+using Perf.Invoker.Invocation;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+using Perf.Invoker.Pool;
+using Perf.Invoker.Tests.Pool;
+using Perf.Invoker.Tests.Support;
+
+namespace Perf.Invoker.Tests.Invocation;
+
+public sealed class ActivationMessageHandlerTests : IAsyncLifetime
+{
+    private readonly ScriptedContainerFactory _factory = new();
+    private readonly RecordingSinks _sinks = new();
+    private readonly List<string> _reports = [];
+    private ContainerPool _pool = null!;
+    private ActivationMessageHandler _handler = null!;
+    private ExecutableAction? _action = Activations.Action("function main() { return {}; }");
+
+    public Task InitializeAsync()
+    {
+        _pool = new ContainerPool(_factory, new ContainerPoolOptions { UserMemoryMegabytes = 1024 });
+        var invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
+        _handler = new ActivationMessageHandler(invoker, _sinks, (_, _) => ValueTask.FromResult(_action), _reports.Add);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _pool.DisposeAsync();
+        await _factory.DisposeAsync();
+    }
+
+    private static byte[] Bytes(ActivationMessage message) => JsonModel.ToUtf8Bytes(message);
+
+    [Fact]
+    public async Task ValidMessage_IsInvoked_AndAcknowledgedOnce()
+    {
+        ActivationMessage message = Activations.Message();
+
+        await _handler.HandleAsync(Bytes(message));
+
+        Assert.Equal((int)ActivationStatus.Success, _sinks.Records[message.ActivationId].Response.StatusCode);
+        _sinks.AssertExactlyOneAckPerRecord();
+    }
+
+    [Fact]
+    public async Task RedeliveredMessage_IsAcknowledgedAgain_NotRunAgain()
+    {
+        byte[] message = Bytes(Activations.Message());
+
+        await _handler.HandleAsync(message);
+        await _handler.HandleAsync(message);
+
+        Assert.Equal(1, Assert.Single(_factory.Created).RunCount);
+        Assert.Single(_sinks.Records);
+        Assert.Equal(2, _sinks.Acks.Count);
+    }
+
+    [Fact]
+    public async Task MissingAction_IsAWhiskError_WithOpenWhisksMessage()
+    {
+        _action = null;
+        ActivationMessage message = Activations.Message();
+
+        await _handler.HandleAsync(Bytes(message));
+
+        ActivationRecord record = _sinks.Records[message.ActivationId];
+        Assert.Equal((int)ActivationStatus.WhiskError, record.Response.StatusCode);
+        Assert.Equal("""{"error":"Action could not be found or may have been deleted."}""", record.Response.Result.ToString());
+        Assert.Empty(_factory.Created);
+    }
+
+    [Theory]
+    [InlineData("\"blocking\":true", "\"blocking\":\"yes\"", "Member 'blocking'")]
+    [InlineData("\"subject\":\"guest\",", "", "Required member 'subject' is missing")]
+    [InlineData("\"content\":{}", "\"content\":{\"a\":1,\"a\":2}", "")]
+    public async Task MalformedMessage_WithAReadableId_IsAcknowledgedAsAWhiskError(string original, string replacement, string reason)
+    {
+        ActivationMessage message = Activations.Message();
+        string json = Encoding.UTF8.GetString(Bytes(message)).Replace(original, replacement);
+
+        await _handler.HandleAsync(Encoding.UTF8.GetBytes(json));
+
+        if (reason.Length == 0)
+        {
+            // Duplicate keys inside raw content are the action's business: the message is valid.
+            Assert.Equal((int)ActivationStatus.Success, _sinks.Records[message.ActivationId].Response.StatusCode);
+            return;
+        }
+
+        ActivationRecord record = _sinks.Records[message.ActivationId];
+        Assert.Equal((int)ActivationStatus.WhiskError, record.Response.StatusCode);
+        Assert.Contains("The activation message could not be read: ", record.Response.Result.ToString());
+        Assert.Contains(reason, record.Response.Result.ToString());
+        _sinks.AssertExactlyOneAckPerRecord();
+        Assert.Empty(_factory.Created);
+    }
+
+    [Fact]
+    public async Task TwoMebibytePayload_IsAcknowledgedAsAWhiskError()
+    {
+        ActivationMessage message = Activations.Message($$"""{"big":"{{new string('x', 2 << 20)}}"}""");
+
+        await _handler.HandleAsync(Bytes(message));
+
+        Assert.Contains("the limit is", _sinks.Records[message.ActivationId].Response.Result.ToString());
+        _sinks.AssertExactlyOneAckPerRecord();
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"activationId\":\"c7bb\"}")]
+    [InlineData("{\"activationId\":\"c7bb1339cb4f40e3a6ccead6c99f804e\"}")]
+    [InlineData("")]
+    public async Task MessageWithoutAReadableIdAndController_IsReportedAndSkipped(string text)
+    {
+        await _handler.HandleAsync(Encoding.UTF8.GetBytes(text));
+
+        Assert.Empty(_sinks.Acks);
+        Assert.Single(_reports);
+    }
+}
