@@ -9,6 +9,23 @@ internal static class InvokerCommand
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args is ["serve", .. var serveArgs])
+        {
+            if (serveArgs is ["--help"] or ["-h"])
+            {
+                Console.WriteLine(ServeSettings.Help);
+                return 0;
+            }
+
+            if (ServeSettings.Parse(serveArgs, out string? error) is not { } settings)
+            {
+                Console.Error.WriteLine($"invoker serve: {error}. Run 'invoker serve --help'.");
+                return 2;
+            }
+
+            return await ServeCommand.RunAsync(settings);
+        }
+
         string url = Environment.GetEnvironmentVariable("INVOKER_URL") ?? DefaultUrl;
         for (int i = 0; i < args.Length; i++)
         {
@@ -43,6 +60,7 @@ internal static class InvokerCommand
 
     private const string Help = """
         usage: invoker [standalone] [--url URL]
+               invoker serve --kafka HOST:PORT [settings]   (see invoker serve --help)
                invoker --version
 
           standalone      run on the embedded defaults (the default command)

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+using Perf.Invoker.Store;
+using Perf.Invoker.Tests.Support;
+
+namespace Perf.Invoker.Tests.Kafka;
+
+/// <summary>`invoker serve` as a process, driven over the mock broker the way an OpenWhisk controller drives it.</summary>
+[Collection(KafkaCollection.Name)]
+public sealed class InvokerServeTests(KafkaMockBrokerFixture broker)
+{
+    [Fact]
+    public async Task Serve_RunsActivationsFromInvokerN_AndAcksEachOnCompletedC()
+    {
+        const int Count = 20;
+        string prefix = broker.NewPrefix();
+        string data = Directory.CreateTempSubdirectory("invoker-serve-").FullName;
+        using (SqliteDatabase database = SqliteDatabase.Open(Path.Combine(data, "invoker.db")))
+        {
+            await new SqliteActionStore(database).PutAsync("guest", "hello", new ActionSpec
+            {
+                Exec = new ActionExec { Kind = "nodejs:20", Code = "function main(p) { return {greeting: 'Hello, ' + p.name}; }" },
+                Limits = new ActionLimits { Concurrency = 10 },
+            }, overwrite: false);
+        }
+
+        await broker.CreateTopicAsync(prefix + "invoker0");
+        await broker.CreateTopicAsync(prefix + "completed0", partitions: 1);
+        using Process invoker = StartInvoker(prefix, data);
+        try
+        {
+            var ids = new List<ActivationId>();
+            using (var producer = KafkaTestClient.Producer(broker.BootstrapServers))
+            {
+                for (int i = 0; i < Count; i++)
+                {
+                    ActivationMessage message = Activations.Message($$"""{"name":"n{{i}}"}""");
+                    ids.Add(message.ActivationId);
+                    await producer.ProduceAsync(prefix + "invoker0", new Message<Null, byte[]> { Value = JsonModel.ToUtf8Bytes(message) });
+                }
+            }
+
+            var acks = KafkaTestClient.ReadAll(broker.BootstrapServers, prefix + "completed0", Count, partitions: 1)
+                .Select(r => JsonModel.Read<CombinedCompletionAndResultMessage>(r.Message.Value))
+                .ToList();
+
+            Assert.Equal(ids.Select(i => i.ToString()).Order(), acks.Select(a => a.Response.ActivationId.ToString()).Order());
+            Assert.All(acks, a =>
+            {
+                Assert.Equal((int)ActivationStatus.Success, a.Response.Record!.Response.StatusCode);
+                Assert.StartsWith("""{"greeting":"Hello, n""", a.Response.Record.Response.Result.ToString());
+                Assert.False(a.IsSystemError);
+            });
+        }
+        finally
+        {
+            // SIGTERM: a graceful stop that removes its containers.
+            Process.Start("kill", ["-TERM", invoker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+            if (!invoker.WaitForExit(30_000))
+            {
+                invoker.Kill(entireProcessTree: true);
+            }
+
+            Directory.Delete(data, recursive: true);
+        }
+
+        Assert.Equal(0, invoker.ExitCode);
+    }
+
+    private Process StartInvoker(string prefix, string data)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(FindInvokerDll());
+        foreach (string argument in new[]
+        {
+            "serve", "--kafka", broker.BootstrapServers, "--instance", "0", "--topic-prefix", prefix, "--data", data,
+            "--runtime", Repository.NodeRuntime, "--url", "http://127.0.0.1:0", "--user-memory", "1024",
+            "--kafka-option", $"session.timeout.ms={KafkaTestClient.SessionTimeoutMs}",
+            "--kafka-option", $"heartbeat.interval.ms={KafkaTestClient.HeartbeatIntervalMs}",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static string FindInvokerDll()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string candidate = Path.Combine(Repository.Root, "src", "Host", "bin", output.Parent!.Name, output.Name, "invoker.dll");
+        return File.Exists(candidate) ? candidate : throw new FileNotFoundException("build Perf.Invoker.sln first", candidate);
+    }
+}
