@@ -28,7 +28,7 @@ public sealed class InvokerServeTests(KafkaMockBrokerFixture broker)
 
         await broker.CreateTopicAsync(prefix + "invoker0");
         await broker.CreateTopicAsync(prefix + "completed0", partitions: 1);
-        using Process invoker = StartInvoker(prefix, data);
+        using Process invoker = InvokerProcess.Start(broker, prefix, data);
         try
         {
             var ids = new List<ActivationId>();
@@ -56,51 +56,11 @@ public sealed class InvokerServeTests(KafkaMockBrokerFixture broker)
         }
         finally
         {
-            // SIGTERM: a graceful stop that removes its containers.
-            Process.Start("kill", ["-TERM", invoker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-            if (!invoker.WaitForExit(30_000))
-            {
-                invoker.Kill(entireProcessTree: true);
-            }
+            InvokerProcess.Stop(invoker);
 
             Directory.Delete(data, recursive: true);
         }
 
         Assert.Equal(0, invoker.ExitCode);
-    }
-
-    private Process StartInvoker(string prefix, string data)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(FindInvokerDll());
-        foreach (string argument in new[]
-        {
-            "serve", "--kafka", broker.BootstrapServers, "--instance", "0", "--topic-prefix", prefix, "--data", data,
-            "--runtime", Repository.NodeRuntime, "--url", "http://127.0.0.1:0", "--user-memory", "1024",
-            "--kafka-option", $"session.timeout.ms={KafkaTestClient.SessionTimeoutMs}",
-            "--kafka-option", $"heartbeat.interval.ms={KafkaTestClient.HeartbeatIntervalMs}",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        Process process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static string FindInvokerDll()
-    {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        string candidate = Path.Combine(Repository.Root, "src", "Host", "bin", output.Parent!.Name, output.Name, "invoker.dll");
-        return File.Exists(candidate) ? candidate : throw new FileNotFoundException("build Perf.Invoker.sln first", candidate);
     }
 }

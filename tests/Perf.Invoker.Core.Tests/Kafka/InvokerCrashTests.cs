@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+using Perf.Invoker.Store;
+using Perf.Invoker.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Perf.Invoker.Tests.Kafka;
+
+/// <summary>
+/// DESIGN.md §3 invariant 3 under a crash: kill -9 the invoker with activations in flight, restart it,
+/// and every activation still gets its completion; only those in flight at the kill may run twice.
+/// </summary>
+[Collection(KafkaCollection.Name)]
+public sealed class InvokerCrashTests(KafkaMockBrokerFixture broker, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task KillNine_WithActivationsInFlight_LosesNone_AndRerunsAtMostTheInFlight()
+    {
+        const int Count = 2000;
+        const int ConcurrencyMax = 100;
+        const int UserMemory = 1024;
+        int maxPeek = Perf.Invoker.Feed.PeekWindow.MaxPeek(UserMemory, ConcurrencyMax);
+        string prefix = broker.NewPrefix();
+        string data = Directory.CreateTempSubdirectory("invoker-crash-").FullName;
+        string runs = Path.Combine(data, "runs.log");
+        using (SqliteDatabase database = SqliteDatabase.Open(Path.Combine(data, "invoker.db")))
+        {
+            // Each execution appends its id (one small write, atomic for O_APPEND), then takes 50 ms.
+            string code = $$"""
+                const fs = require('fs');
+                function main() {
+                  fs.appendFileSync({{System.Text.Json.JsonSerializer.Serialize(runs)}}, process.env.__OW_ACTIVATION_ID + '\n');
+                  return new Promise(r => setTimeout(() => r({ done: true }), 50));
+                }
+                """;
+            await new SqliteActionStore(database).PutAsync("guest", "hello", new ActionSpec
+            {
+                Exec = new ActionExec { Kind = "nodejs:20", Code = code },
+                Limits = new ActionLimits { Concurrency = 100 },
+            }, overwrite: false);
+        }
+
+        await broker.CreateTopicAsync(prefix + "invoker0");
+        await broker.CreateTopicAsync(prefix + "completed0", partitions: 1);
+        var ids = new HashSet<string>();
+        using (var producer = KafkaTestClient.Producer(broker.BootstrapServers))
+        {
+            for (int i = 0; i < Count; i++)
+            {
+                ActivationMessage message = Activations.Message(blocking: false);
+                ids.Add(message.ActivationId.ToString());
+                producer.Produce(prefix + "invoker0", new Message<Null, byte[]> { Value = JsonModel.ToUtf8Bytes(message) });
+            }
+
+            producer.Flush(KafkaTestClient.Timeout);
+        }
+
+        using var acks = new CompletionReader(broker.BootstrapServers, prefix + "completed0");
+        Process first = InvokerProcess.Start(broker, prefix, data, ConcurrencyMax, UserMemory);
+        try
+        {
+            acks.WaitFor(c => c.Distinct >= Count / 4, "a quarter of the activations completed before the kill");
+        }
+        finally
+        {
+            first.Kill();   // SIGKILL: no shutdown, no final commit, runtimes orphaned
+            first.WaitForExit();
+        }
+
+        int ackedAtKill = acks.Distinct;
+        int startedAtKill = File.ReadAllLines(runs).Length;
+        Process second = InvokerProcess.Start(broker, prefix, data, ConcurrencyMax, UserMemory);
+        try
+        {
+            acks.WaitFor(c => c.Distinct == Count, "every activation completed after the restart");
+        }
+        finally
+        {
+            InvokerProcess.Stop(second);
+        }
+
+        string[] executions = File.ReadAllLines(runs);
+        int rerun = executions.Length - executions.Distinct().Count();
+        int inFlightAtKill = startedAtKill - ackedAtKill;
+        output.WriteLine($"lost: {Count - acks.Distinct}; executed twice: {rerun}; in flight at the kill: ~{inFlightAtKill} (window {maxPeek}); acks: {acks.Total}");
+
+        Assert.Equal(ids.Order(), acks.Ids.Order());
+        Assert.InRange(rerun, 0, maxPeek);
+        Directory.Delete(data, recursive: true);
+    }
+
+    /// <summary>Reads completion acks from completed&lt;C&gt; in the background and counts them by activation id.</summary>
+    private sealed class CompletionReader : IDisposable
+    {
+        private readonly IConsumer<Ignore, byte[]> _consumer;
+        private readonly HashSet<string> _ids = [];
+        private int _total;
+
+        public CompletionReader(string bootstrap, string topic)
+        {
+            _consumer = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "crash-reader", EnableAutoCommit = false })
+                .SetLogHandler((_, _) => { })
+                .Build();
+            _consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        }
+
+        public int Distinct => _ids.Count;
+
+        public int Total => _total;
+
+        public IEnumerable<string> Ids => _ids;
+
+        public void WaitFor(Func<CompletionReader, bool> condition, string what)
+        {
+            var waited = Stopwatch.StartNew();
+            while (!condition(this))
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromMinutes(3), $"{what}: {Distinct} distinct completions");
+                if (_consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } result)
+                {
+                    _total++;
+                    _ids.Add(JsonModel.Read<CompletionMessage>(result.Message.Value).ActivationId.ToString());
+                }
+            }
+        }
+
+        public void Dispose() => _consumer.Dispose();
+    }
+}
+
+/// <summary>`invoker serve` as a child process of a test.</summary>
+internal static class InvokerProcess
+{
+    public static Process Start(KafkaMockBrokerFixture broker, string prefix, string data, int concurrencyMax = 500, int userMemory = 1024)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(FindInvokerDll());
+        foreach (string argument in new[]
+        {
+            "serve", "--kafka", broker.BootstrapServers, "--instance", "0", "--topic-prefix", prefix, "--data", data,
+            "--runtime", Repository.NodeRuntime, "--url", "http://127.0.0.1:0",
+            "--user-memory", userMemory.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--concurrency-max", concurrencyMax.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--kafka-option", $"session.timeout.ms={KafkaTestClient.SessionTimeoutMs}",
+            "--kafka-option", $"heartbeat.interval.ms={KafkaTestClient.HeartbeatIntervalMs}",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>SIGTERM, the graceful stop that removes the invoker's containers; SIGKILL if it does not end.</summary>
+    public static void Stop(Process invoker)
+    {
+        Process.Start("kill", ["-TERM", invoker.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        if (!invoker.WaitForExit(30_000))
+        {
+            invoker.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static string FindInvokerDll()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string candidate = Path.Combine(Repository.Root, "src", "Host", "bin", output.Parent!.Name, output.Name, "invoker.dll");
+        return File.Exists(candidate) ? candidate : throw new FileNotFoundException("build Perf.Invoker.sln first", candidate);
+    }
+}
