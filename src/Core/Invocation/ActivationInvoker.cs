@@ -81,19 +81,15 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         DateTimeOffset start = run.InitMillis is { } init ? runStart.AddMilliseconds(-init) : runStart;
         long waitMillis = Math.Max(0, start.ToUnixTimeMilliseconds() - message.Transid.StartMillis);
 
-        var annotations = new List<Parameter>(6)
-        {
-            new() { Key = "limits", Value = action.LimitsAnnotation },
-            new() { Key = "path", Value = JsonString(action.Path) },
-            new() { Key = "kind", Value = JsonString(action.Kind) },
-            new() { Key = "timeout", Value = run.TimedOut ? s_true : s_false },
-        };
+        var annotations = new List<Parameter>(6);
+        annotations.AddRange(action.RecordAnnotations);
+        annotations.Add(run.TimedOut ? s_timedOut : s_notTimedOut);
         if (run.InitMillis is { } initMillis)
         {
-            annotations.Add(new() { Key = "initTime", Value = JsonNumber(initMillis) });
+            annotations.Add(new() { Key = "initTime", Value = RawJson.FromInt64(initMillis) });
         }
 
-        annotations.Add(new() { Key = "waitTime", Value = JsonNumber(waitMillis) });
+        annotations.Add(new() { Key = "waitTime", Value = RawJson.FromInt64(waitMillis) });
         return new ActivationRecord
         {
             Namespace = message.User.Namespace.Name,
@@ -112,17 +108,6 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         };
     }
 
-    private static readonly RawJson s_true = RawJson.FromTrusted("true"u8.ToArray());
-    private static readonly RawJson s_false = RawJson.FromTrusted("false"u8.ToArray());
-
-    private static RawJson JsonString(string value)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(value.Length + 2);
-        var writer = new JsonWriter(buffer);
-        writer.WriteString(value);
-        writer.Flush();
-        return RawJson.FromTrusted(buffer.WrittenMemory);
-    }
-
-    private static RawJson JsonNumber(long value) => RawJson.FromTrusted(System.Text.Encoding.ASCII.GetBytes(value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    private static readonly Parameter s_timedOut = new() { Key = "timeout", Value = RawJson.True };
+    private static readonly Parameter s_notTimedOut = new() { Key = "timeout", Value = RawJson.False };
 }

@@ -28,6 +28,27 @@ public readonly struct RawJson : IJsonValue<RawJson>, IEquatable<RawJson>
 
     public static RawJson Parse(string json) => Parse(Encoding.UTF8.GetBytes(json));
 
+    public static RawJson True { get; } = new("true"u8.ToArray());
+
+    public static RawJson False { get; } = new("false"u8.ToArray());
+
+    /// <summary>A JSON string holding <paramref name="value"/>, escaped by our writer.</summary>
+    public static RawJson FromString(string value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(value.Length + 2);
+        var writer = new JsonWriter(buffer);
+        writer.WriteString(value);
+        writer.Flush();
+        return new RawJson(buffer.WrittenMemory);
+    }
+
+    public static RawJson FromInt64(long value)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        value.TryFormat(digits, out int written, default, System.Globalization.CultureInfo.InvariantCulture);
+        return new RawJson(digits[..written].ToArray());
+    }
+
     /// <summary>Wraps bytes the caller guarantees to be one well-formed JSON value (our own writer's output).</summary>
     public static RawJson FromTrusted(ReadOnlyMemory<byte> utf8) => new(utf8);
 

@@ -33,6 +33,12 @@ public sealed class ExecutableAction
         Path = $"{@namespace}/{name}";
         ActionName = $"/{Path}";
         ExecDigest = Digest(spec.Exec);
+        RecordAnnotations =
+        [
+            new() { Key = "limits", Value = RawJson.FromTrusted(JsonModel.ToUtf8Bytes(new ActionLimits { Timeout = TimeoutMillis, Memory = MemoryMegabytes, Logs = LogsMegabytes, Concurrency = Concurrency })) },
+            new() { Key = "path", Value = RawJson.FromString(Path) },
+            new() { Key = "kind", Value = RawJson.FromString(Kind) },
+        ];
     }
 
     /// <summary>The namespace the action lives in (with its package: <c>guest/pkg</c>).</summary>
@@ -77,14 +83,12 @@ public sealed class ExecutableAction
     /// </summary>
     public string ExecDigest { get; }
 
-    /// <summary>The <c>limits</c> annotation: <c>{"timeout":…,"memory":…,"logs":…,"concurrency":…}</c>.</summary>
-    public RawJson LimitsAnnotation => RawJson.FromTrusted(JsonModel.ToUtf8Bytes(new ActionLimits
-    {
-        Timeout = TimeoutMillis,
-        Memory = MemoryMegabytes,
-        Logs = LogsMegabytes,
-        Concurrency = Concurrency,
-    }));
+    /// <summary>
+    /// The annotations every record of this action carries (OPENWHISK.md §4): <c>limits</c>
+    /// <c>{"timeout":…,"memory":…,"logs":…,"concurrency":…}</c>, <c>path</c> and <c>kind</c>. Made once
+    /// per action version, not per activation.
+    /// </summary>
+    public Parameter[] RecordAnnotations { get; }
 
     private static bool HasAnnotation(ActionSpec spec, string key, ReadOnlySpan<byte> value)
     {

@@ -225,7 +225,7 @@ public sealed class ContainerPool : IAsyncDisposable
             if (!head.TrySetResult(proxy))
             {
                 // Canceled meanwhile: the slot goes back.
-                ReleaseLocked(proxy);
+                GiveBack(proxy);
             }
         }
 
@@ -435,19 +435,6 @@ public sealed class ContainerPool : IAsyncDisposable
         if ((transitions & SlotTransitions.Drained) != 0)
         {
             Remove(proxy);
-        }
-        else if ((transitions & SlotTransitions.BecameIdle) != 0)
-        {
-            proxy.OnIdle(Time, Options.PauseGrace);
-        }
-    }
-
-    private void ReleaseLocked(ContainerProxy proxy)
-    {
-        SlotTransitions transitions = proxy.Slots.Release();
-        if ((transitions & SlotTransitions.Drained) != 0)
-        {
-            RemoveLocked(proxy);
         }
         else if ((transitions & SlotTransitions.BecameIdle) != 0)
         {

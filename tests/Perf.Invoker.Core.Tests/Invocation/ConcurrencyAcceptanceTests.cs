@@ -32,28 +32,13 @@ public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime
         }
         """;
 
-    private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("acceptance");
+    private readonly ProcessInvoker _host = new("acceptance");
 
-    private readonly RecordingSinks _sinks = new();
-    private ContainerPool _pool = null!;
-    private ActivationInvoker _invoker = null!;
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public Task InitializeAsync()
-    {
-        _pool = new ContainerPool(_factory, new ContainerPoolOptions { UserMemoryMegabytes = 1024 });
-        _invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    public async Task DisposeAsync()
-    {
-        await _pool.DisposeAsync();
-        await _factory.DisposeAsync();
-        Assert.Equal(0, _factory.LiveCount);
-    }
-
-    private Task<ActivationRecord> Invoke(ExecutableAction action, string content) =>
-        _invoker.InvokeAsync(Activations.Message(content), action);
+    private Task<ActivationRecord> Invoke(ExecutableAction action, string content) => _host.InvokeAsync(action, content);
 
     [Fact]
     public async Task FiftyActivations_RunAtOnceInOneContainer_EachWithItsOwnIdAndLogs()
@@ -69,10 +54,10 @@ public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime
             string line = Assert.Single(r.Logs);
             Assert.EndsWith($" stdout: arrived {r.ActivationId}", line);
         });
-        Assert.Single(_pool.Containers);
+        Assert.Single(_host.Pool.Containers);
         Assert.Single(records, r => r.Annotations.Any(a => a.Key == "initTime"));
-        _sinks.AssertExactlyOneAckPerRecord();
-        Assert.Equal(0, _pool.SlotsInUse);
+        _host.Sinks.AssertExactlyOneAckPerRecord();
+        Assert.Equal(0, _host.Pool.SlotsInUse);
     }
 
     [Fact]
@@ -85,8 +70,8 @@ public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime
 
         Assert.Equal((int)ActivationStatus.ApplicationError, records[7].Response.StatusCode);
         Assert.Equal(N - 1, records.Count(r => r.Response.StatusCode == (int)ActivationStatus.Success));
-        Assert.Single(_pool.Containers);
-        _sinks.AssertExactlyOneAckPerRecord();
+        Assert.Single(_host.Pool.Containers);
+        _host.Sinks.AssertExactlyOneAckPerRecord();
     }
 
     [Fact]
@@ -95,14 +80,11 @@ public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime
         ExecutableAction action = Activations.Action(Rendezvous, concurrency: N);
         ActivationRecord warm = await Invoke(action, """{"target":1}""");
         Assert.Equal((int)ActivationStatus.Success, warm.Response.StatusCode);
-        ContainerProxy first = Assert.Single(_pool.Containers);
+        ContainerProxy first = Assert.Single(_host.Pool.Containers);
 
         // Ten wait for a rendezvous that never comes; then one exits the process under them.
         Task<ActivationRecord>[] waiting = [.. Enumerable.Range(0, 10).Select(_ => Invoke(action, """{"target":1000}"""))];
-        for (int i = 0; i < 3000 && first.Slots.InFlight < 10; i++)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.True(() => first.Slots.InFlight == 10, "ten activations in flight");
 
         ActivationRecord exit = await Invoke(action, """{"exit":true}""");
         ActivationRecord[] failed = await Task.WhenAll(waiting);
@@ -114,10 +96,10 @@ public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime
         });
         ActivationRecord after = await Invoke(action, """{"target":1}""");
         Assert.Equal((int)ActivationStatus.Success, after.Response.StatusCode);
-        Assert.NotSame(first, Assert.Single(_pool.Containers));
+        Assert.NotSame(first, Assert.Single(_host.Pool.Containers));
         Assert.Equal(ProxyState.Removed, first.State);
-        _sinks.AssertExactlyOneAckPerRecord();
-        Assert.Equal(0, _pool.SlotsInUse);
-        Assert.Equal(256, _pool.MemoryInUseMegabytes);
+        _host.Sinks.AssertExactlyOneAckPerRecord();
+        Assert.Equal(0, _host.Pool.SlotsInUse);
+        Assert.Equal(256, _host.Pool.MemoryInUseMegabytes);
     }
 }

@@ -13,32 +13,11 @@ namespace Perf.Invoker.Tests.Invocation;
 /// </summary>
 public sealed class ProcessFaultTests : IAsyncLifetime
 {
-    private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("faults");
-    private readonly RecordingSinks _sinks = new();
-    private ContainerPool _pool = null!;
-    private ActivationInvoker _invoker = null!;
+    private readonly ProcessInvoker _host = new("faults");
 
-    public Task InitializeAsync()
-    {
-        _pool = new ContainerPool(_factory, new ContainerPoolOptions { UserMemoryMegabytes = 1024 });
-        _invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        for (int i = 0; i < 3000 && (_pool.SlotsInUse != 0 || _pool.MemoryInUseMegabytes != _pool.Containers.Sum(c => c.MemoryMegabytes)); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.Equal(0, _pool.SlotsInUse);
-        Assert.Equal(_pool.Containers.Sum(c => c.MemoryMegabytes), _pool.MemoryInUseMegabytes);
-        _sinks.AssertExactlyOneAckPerRecord();
-        await _pool.DisposeAsync();
-        await _factory.DisposeAsync();
-        Assert.Equal(0, _factory.LiveCount);
-    }
+    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task ActionThatExhaustsItsMemory_IsAbortedWithOpenWhisksMessage()
@@ -47,7 +26,7 @@ public sealed class ProcessFaultTests : IAsyncLifetime
             "function main() { const hog = []; for (;;) hog.push('x'.repeat(1 << 20) + Math.random()); }",
             memory: 64);
 
-        ActivationRecord record = await _invoker.InvokeAsync(Activations.Message(), action);
+        ActivationRecord record = await _host.Invoker.InvokeAsync(Activations.Message(), action);
 
         Assert.Equal((int)ActivationStatus.DeveloperError, record.Response.StatusCode);
         Assert.Equal("""{"error":"The action exhausted its memory and was aborted."}""", record.Response.Result.ToString());
@@ -58,8 +37,8 @@ public sealed class ProcessFaultTests : IAsyncLifetime
     {
         ExecutableAction action = Activations.Action("function main(p) { return p.hang ? new Promise(() => {}) : {ok: true}; }", timeoutMillis: 500);
 
-        ActivationRecord timedOut = await _invoker.InvokeAsync(Activations.Message("""{"hang":true}"""), action);
-        ActivationRecord next = await _invoker.InvokeAsync(Activations.Message(), action);
+        ActivationRecord timedOut = await _host.Invoker.InvokeAsync(Activations.Message("""{"hang":true}"""), action);
+        ActivationRecord next = await _host.Invoker.InvokeAsync(Activations.Message(), action);
 
         Assert.Equal((int)ActivationStatus.DeveloperError, timedOut.Response.StatusCode);
         Assert.Equal("""{"error":"The action exceeded its time limits of 500 milliseconds."}""", timedOut.Response.Result.ToString());
@@ -73,16 +52,11 @@ public sealed class ProcessFaultTests : IAsyncLifetime
     {
         ExecutableAction action = Activations.Action("function main( {");
 
-        ActivationRecord record = await _invoker.InvokeAsync(Activations.Message(), action);
+        ActivationRecord record = await _host.Invoker.InvokeAsync(Activations.Message(), action);
 
         Assert.Equal((int)ActivationStatus.DeveloperError, record.Response.StatusCode);
         Assert.Contains("Initialization has failed due to: ", record.Response.Result.ToString());
-        for (int i = 0; i < 3000 && _factory.LiveCount != 0; i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.Equal(0, _factory.LiveCount);
+        await Eventually.True(() => _host.LiveProcesses == 0, "the failed container's process is gone");
     }
 
     [Fact]
@@ -90,10 +64,10 @@ public sealed class ProcessFaultTests : IAsyncLifetime
     {
         ExecutableAction action = Activations.Action("function main() { return {}; }");
 
-        ActivationRecord blocking = await _invoker.InvokeAsync(Activations.Message(blocking: true), action);
-        ActivationRecord nonBlocking = await _invoker.InvokeAsync(Activations.Message(blocking: false), action);
+        ActivationRecord blocking = await _host.Invoker.InvokeAsync(Activations.Message(blocking: true), action);
+        ActivationRecord nonBlocking = await _host.Invoker.InvokeAsync(Activations.Message(blocking: false), action);
 
-        Assert.IsType<CombinedCompletionAndResultMessage>(_sinks.Acks.Single(a => a.Id == blocking.ActivationId).Message);
-        Assert.IsType<CompletionMessage>(_sinks.Acks.Single(a => a.Id == nonBlocking.ActivationId).Message);
+        Assert.IsType<CombinedCompletionAndResultMessage>(_host.Sinks.Acks.Single(a => a.Id == blocking.ActivationId).Message);
+        Assert.IsType<CompletionMessage>(_host.Sinks.Acks.Single(a => a.Id == nonBlocking.ActivationId).Message);
     }
 }

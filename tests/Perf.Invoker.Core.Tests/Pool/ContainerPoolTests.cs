@@ -72,16 +72,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         public void Release(int count = 1) => _released.Release(count);
     }
 
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        // Waits for asynchronous work to land (a removal, a release); bounded so a bug fails, never hangs.
-        for (int i = 0; i < 3000 && !condition(); i++)
-        {
-            await Task.Delay(10);
-        }
-
-        Assert.True(condition(), what);
-    }
+    private static Task Eventually(Func<bool> condition, string what) => Support.Eventually.True(condition, what);
 
     private async Task AssertSettledAsync(ContainerPool pool)
     {
