@@ -285,7 +285,7 @@ internal sealed class StandaloneApi(
             }
             else
             {
-                await WriteAsync(context, status, record);
+                await WriteAsync(context, status, ActivationDocument.Of(record));
             }
         }
         finally
@@ -304,7 +304,7 @@ internal sealed class StandaloneApi(
 
         string? name = context.Request.Query["name"] is [{ Length: > 0 } n] ? n : null;
         IReadOnlyList<ActivationRecord> list = await records.ListAsync(key.Namespace, name, limit, skip, context.RequestAborted);
-        await WriteArrayAsync(context, list, static record => record);
+        await WriteArrayAsync(context, list, ActivationDocument.Of);
     }
 
     private async Task GetActivationAsync(HttpContext context, NamespaceKey key, ActivationPart part)
@@ -321,13 +321,13 @@ internal sealed class StandaloneApi(
         switch (part)
         {
             case ActivationPart.Record:
-                await WriteAsync(context, StatusCodes.Status200OK, record);
+                await WriteAsync(context, StatusCodes.Status200OK, ActivationDocument.Of(record));
                 break;
             case ActivationPart.Logs:
                 await WriteAsync(context, StatusCodes.Status200OK, new ActivationLogsDocument { Logs = record.Logs });
                 break;
             default:
-                await WriteAsync(context, StatusCodes.Status200OK, ActivationResultDocument.Of(record.Response));
+                await WriteAsync(context, StatusCodes.Status200OK, ResponseDocument.Of(record.Response));
                 break;
         }
     }

@@ -79,11 +79,13 @@ internal static class StandaloneCommand
         await using var app = AdminEndpoints.Build(settings.Url);
         new StandaloneApi(keys, actions, records, embedded, waiters, new ActionValidation(concurrency), static () => true).Map(app);
         await app.StartAsync();
+        // The bound address, which differs from --url when it asks for port 0.
+        string url = app.Urls.FirstOrDefault() ?? settings.Url;
         NamespaceKey key = keys.First;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
-            invoker standalone listening on {settings.Url}
+            invoker standalone listening on {url}
               namespace {key.Namespace}, auth {key.ApiKey}
-              wsk property set --apihost {settings.Url} --auth {key.ApiKey}
+              wsk property set --apihost {url} --auth {key.ApiKey}
               data in {settings.DataDirectory} (peek window {maxPeek})
             """));
 

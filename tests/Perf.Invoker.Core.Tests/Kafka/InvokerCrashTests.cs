@@ -173,7 +173,7 @@ internal static class InvokerProcess
         }
     }
 
-    private static string FindInvokerDll()
+    public static string FindInvokerDll()
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string candidate = Path.Combine(Repository.Root, "src", "Host", "bin", output.Parent!.Name, output.Name, "invoker.dll");
