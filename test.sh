@@ -20,6 +20,11 @@ need_deb() { # need_deb COMMAND PACKAGE: install PACKAGE as root when COMMAND is
 }
 
 need_deb node nodejs || exit 1
+need_deb npm npm || exit 1
+# The standalone API's client test drives it with OpenWhisk's own JavaScript client (pinned in package-lock.json).
+if [ ! -d tests/openwhisk-client/node_modules/openwhisk ]; then
+  npm ci --prefix tests/openwhisk-client --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1 || { echo "npm ci failed"; tail -20 "$OUT/npm-ci.log"; exit 1; }
+fi
 
 # --- .NET: build once, then each test project -----------------------------------------------------
 built=0
