@@ -46,8 +46,6 @@ internal static class StandaloneCommand
             RuntimeDirectory = settings.RuntimeDirectory,
             OwnerTag = "wsk-standalone",
         });
-        // Runtimes a killed predecessor left behind hold memory and ports; its queued work is replayed below.
-        await factory.RemoveLeftoversAsync(CancellationToken.None);
 
         var concurrency = new ConcurrencyRange(Max: settings.ConcurrencyMax);
         await using var pool = new ContainerPool(factory, new ContainerPoolOptions
@@ -88,6 +86,18 @@ internal static class StandaloneCommand
               wsk property set --apihost {url} --auth {key.ApiKey}
               data in {settings.DataDirectory} (peek window {maxPeek})
             """));
+
+        // Runtimes a killed predecessor left behind hold memory and ports. The sweep reads every process's
+        // environment, the slowest step of a start, so it runs after the API answers and before the feed
+        // starts a container; activations accepted meanwhile wait in the durable queue.
+        try
+        {
+            await factory.RemoveLeftoversAsync(app.Lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while sweeping: the feed below ends at once.
+        }
 
         Task feeding = feed.RunAsync(app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync();
