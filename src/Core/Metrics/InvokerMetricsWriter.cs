@@ -36,7 +36,7 @@ public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool p
 
     private void WriteActivations(PrometheusTextWriter writer)
     {
-        writer.WriteFamily("invoker_activations_total"u8, "counter"u8, "Activations completed (record stored and acked), by the status code of their record (OPENWHISK.md section 4)."u8);
+        writer.WriteFamily("invoker_activations_total"u8, "counter"u8, "Activations completed, by the status code of their record (OPENWHISK.md section 4)."u8);
         writer.WriteSample("invoker_activations_total"u8, "status"u8, "success"u8, metrics.Completed(ActivationStatus.Success));
         writer.WriteSample("invoker_activations_total"u8, "status"u8, "application_error"u8, metrics.Completed(ActivationStatus.ApplicationError));
         writer.WriteSample("invoker_activations_total"u8, "status"u8, "developer_error"u8, metrics.Completed(ActivationStatus.DeveloperError));
