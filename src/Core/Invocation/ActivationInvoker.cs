@@ -35,8 +35,9 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Invariant 1 (DESIGN.md §3): an unexpected fault is still a record and an ack, as a whisk error.
-                run = new ActivationRun(ActionResponse.WhiskError(ActionMessages.ResourceError), received, _time.GetUtcNow(), null, [], false, null);
+                // Invariant 1 (DESIGN.md §3): an unexpected fault is still a record and an ack, as a whisk error. No start:
+                // nothing ran (the record starts when the activation was received).
+                run = new ActivationRun(ActionResponse.WhiskError(ActionMessages.ResourceError), default, _time.GetUtcNow(), null, [], false, null);
             }
 
             ActivationRecord record = CreateRecord(message, action, run, received);
