@@ -14,6 +14,14 @@ namespace Perf.Invoker.Feed;
 /// <remarks>
 /// When the window is full the source is not polled at all: the loop sleeps until a completion frees a credit, so
 /// nothing is received that could not run (OpenWhisk peeks only what it has capacity for).
+/// <para>
+/// Two topics (<c>invoker&lt;N&gt;</c> and <c>invoker&lt;N&gt;concurrent</c>) are two feeds side by side, one per source,
+/// sharing the handler. That is the whole of their fairness: each has its own window, loop and offsets, so neither can
+/// take the other's credits, and a topic whose window is full (its loop asleep) or whose source is empty never holds the
+/// other back; under saturation each keeps exactly its own window in flight. One loop over both sources would need the
+/// same two windows plus a round-robin, and a receive that waits on whichever source has credit and a message; and the
+/// two topics' partition numbers would collide in one tracker. Window sizes: <see cref="PeekWindow"/>.
+/// </para>
 /// </remarks>
 public sealed class MessageFeed : IPartitionListener
 {

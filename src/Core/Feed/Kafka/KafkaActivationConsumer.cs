@@ -5,7 +5,7 @@ using Confluent.Kafka;
 namespace Perf.Invoker.Feed.Kafka;
 
 /// <summary>
-/// Reads <c>invoker&lt;N&gt;</c> in consumer group <c>invoker&lt;N&gt;</c> (OPENWHISK.md §1) with manual commits:
+/// Reads <c>invoker&lt;N&gt;</c> (or <c>invoker&lt;N&gt;concurrent</c>) in the consumer group of the same name (OPENWHISK.md §1) with manual commits:
 /// nothing is committed unless <see cref="Commit"/> is called, so an offset is committed only once the feed
 /// has completed it and everything below it (DESIGN.md §3.3). A new consumer of the group starts at the
 /// committed offset, or at the earliest one when none is committed.
@@ -59,10 +59,18 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// <summary>The librdkafka consumer is closed: no more commits.</summary>
     private volatile bool _closed;
 
+    /// <summary>Reads <c>invoker&lt;N&gt;</c> for <paramref name="invokerInstance"/> N.</summary>
     public KafkaActivationConsumer(KafkaOptions options, int invokerInstance)
+        : this(options, (options ?? throw new ArgumentNullException(nameof(options))).InvokerTopic(invokerInstance))
+    {
+    }
+
+    /// <summary>Reads <paramref name="topic"/> (prefix included, e.g. <see cref="KafkaOptions.ConcurrentInvokerTopic"/>) in the group of that name.</summary>
+    public KafkaActivationConsumer(KafkaOptions options, string topic)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Topic = options.InvokerTopic(invokerInstance);
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        Topic = topic;
         _highWater = Math.Max(1, options.MaxBufferedMessages);
         _lowWater = _highWater / 2;
         var config = new ConsumerConfig
@@ -88,7 +96,7 @@ public sealed class KafkaActivationConsumer : IDisposable
             .Build();
     }
 
-    /// <summary><c>invoker&lt;N&gt;</c> with the prefix; also the group id.</summary>
+    /// <summary>The topic read, prefix included; also the group id.</summary>
     public string Topic { get; }
 
     /// <summary>Partitions this member now owns; raised on the poll thread before any of their messages.</summary>
