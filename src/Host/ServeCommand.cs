@@ -12,7 +12,9 @@ namespace Perf.Invoker.Host;
 /// <summary>
 /// <c>invoker serve</c>: a drop-in invoker for instance N of an OpenWhisk cluster. Kafka's
 /// <c>invoker&lt;N&gt;</c> feeds the credit window; activations run in process containers; records go to
-/// the SQLite store and acks to <c>completed&lt;C&gt;</c>; a ping goes to <c>health</c> every second.
+/// the SQLite store and acks to <c>completed&lt;C&gt;</c>; a ping goes to <c>health</c> every second. With
+/// <c>--concurrent-topic</c>, <c>invoker&lt;N&gt;concurrent</c> gets a consumer and feed of its own beside it, sharing the
+/// handler (MessageFeed's remarks: that is what keeps either topic from starving the other).
 /// </summary>
 internal static class ServeCommand
 {
@@ -56,25 +58,38 @@ internal static class ServeCommand
             static problem => Console.Error.WriteLine(problem));
 
         using var consumer = new KafkaActivationConsumer(kafka, settings.Instance);
-        var source = new KafkaMessageSource(consumer);
-        int maxPeek = PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
-        var feed = new MessageFeed(source, source, message => handler.HandleAsync(message.Value), new MessageFeedOptions
-        {
-            MaxPeek = maxPeek,
-            OnHandlerFault = static (message, e) => Console.Error.WriteLine($"activation at {message.Partition}/{message.Offset} failed: {e.Message}"),
-        });
+        using var concurrentConsumer = settings.ConcurrentTopic ? new KafkaActivationConsumer(kafka, kafka.ConcurrentInvokerTopic(settings.Instance)) : null;
+        int concurrentMaxPeek = PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
+        // PeekWindow's remarks: beside the concurrent topic, invoker<N> needs no more than one activation per container.
+        int maxPeek = settings.ConcurrentTopic ? PeekWindow.NonConcurrentMaxPeek(settings.UserMemoryMegabytes) : concurrentMaxPeek;
+        MessageFeed feed = Feed(consumer, maxPeek);
+        MessageFeed? concurrentFeed = concurrentConsumer is null ? null : Feed(concurrentConsumer, concurrentMaxPeek);
 
         await using var app = AdminEndpoints.Build(settings.Url);
         await app.StartAsync();
         consumer.Start();
+        concurrentConsumer?.Start();
         pinger.Start();
+        string concurrentTopic = concurrentConsumer is null ? "" : $" and {concurrentConsumer.Topic} (peek window {concurrentMaxPeek})";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"invoker{settings.Instance} serving {kafka.InvokerTopic(settings.Instance)} on {settings.Kafka} (peek window {maxPeek}); admin on {settings.Url}"));
+            $"invoker{settings.Instance} serving {consumer.Topic} (peek window {maxPeek}){concurrentTopic} on {settings.Kafka}; admin on {settings.Url}"));
 
-        Task feeding = feed.RunAsync(app.Lifetime.ApplicationStopping);
+        Task feeding = Task.WhenAll(
+            feed.RunAsync(app.Lifetime.ApplicationStopping),
+            concurrentFeed?.RunAsync(app.Lifetime.ApplicationStopping) ?? Task.CompletedTask);
         await app.WaitForShutdownAsync();
         await feeding;
         return 0;
+
+        MessageFeed Feed(KafkaActivationConsumer topic, int window)
+        {
+            var source = new KafkaMessageSource(topic);
+            return new MessageFeed(source, source, message => handler.HandleAsync(message.Value), new MessageFeedOptions
+            {
+                MaxPeek = window,
+                OnHandlerFault = (message, e) => Console.Error.WriteLine($"activation at {topic.Topic} {message.Partition}/{message.Offset} failed: {e.Message}"),
+            });
+        }
     }
 }
 
@@ -93,6 +108,9 @@ internal sealed class ServeSettings
 
     public double PeekFactor { get; init; } = PeekWindow.DefaultPeekFactor;
 
+    /// <summary>Also consume <c>invoker&lt;N&gt;concurrent</c>, with its own feed and peek window.</summary>
+    public bool ConcurrentTopic { get; init; }
+
     public required string DataDirectory { get; init; }
 
     public required string RuntimeDirectory { get; init; }
@@ -110,6 +128,9 @@ internal sealed class ServeSettings
           --user-memory MB         memory for all containers (INVOKER_USER_MEMORY_MB; default 2048)
           --concurrency-max N      largest allowed action concurrency (INVOKER_CONCURRENCY_MAX; default 500)
           --peek-factor F          concurrentPeekFactor of the peek window (INVOKER_PEEK_FACTOR; default 0.5)
+          --concurrent-topic       also consume invoker<N>concurrent, each topic with its own peek window:
+                                   invoker<N> user-memory / 128 (one per container), invoker<N>concurrent
+                                   the usual one (INVOKER_CONCURRENT_TOPIC=true; default off)
           --data DIR               data directory, SQLite store (INVOKER_DATA; default .data)
           --runtime DIR            the Node.js runtime folder (INVOKER_RUNTIME; default runtimes/nodejs)
           --url URL                admin endpoint (INVOKER_URL; default http://127.0.0.1:3233)
@@ -124,6 +145,13 @@ internal sealed class ServeSettings
         for (int i = 0; i < args.Count; i++)
         {
             string flag = args[i];
+            if (flag == "--concurrent-topic")
+            {
+                // A switch: it takes no value.
+                values["concurrent-topic"] = "true";
+                continue;
+            }
+
             if (!flag.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
             {
                 error = $"unexpected argument '{flag}'";
@@ -167,6 +195,7 @@ internal sealed class ServeSettings
                 UserMemoryMegabytes = long.Parse(Get("user-memory", "INVOKER_USER_MEMORY_MB") ?? "2048", CultureInfo.InvariantCulture),
                 ConcurrencyMax = int.Parse(Get("concurrency-max", "INVOKER_CONCURRENCY_MAX") ?? "500", CultureInfo.InvariantCulture),
                 PeekFactor = double.Parse(Get("peek-factor", "INVOKER_PEEK_FACTOR") ?? "0.5", CultureInfo.InvariantCulture),
+                ConcurrentTopic = bool.Parse(Get("concurrent-topic", "INVOKER_CONCURRENT_TOPIC") ?? "false"),
                 DataDirectory = Get("data", "INVOKER_DATA") ?? ".data",
                 RuntimeDirectory = Path.GetFullPath(Get("runtime", "INVOKER_RUNTIME") ?? Path.Combine("runtimes", "nodejs")),
                 Url = Get("url", "INVOKER_URL") ?? "http://127.0.0.1:3233",
@@ -175,7 +204,7 @@ internal sealed class ServeSettings
         }
         catch (FormatException e)
         {
-            error = $"a setting is not a number: {e.Message}";
+            error = $"a setting is not a number or boolean: {e.Message}";
             return null;
         }
     }

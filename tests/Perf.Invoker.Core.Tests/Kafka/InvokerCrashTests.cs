@@ -133,7 +133,7 @@ public sealed class InvokerCrashTests(KafkaMockBrokerFixture broker, ITestOutput
 /// <summary>`invoker serve` as a child process of a test.</summary>
 internal static class InvokerProcess
 {
-    public static Process Start(KafkaMockBrokerFixture broker, string prefix, string data, int concurrencyMax = 500, int userMemory = 1024)
+    public static Process Start(KafkaMockBrokerFixture broker, string prefix, string data, int concurrencyMax = 500, int userMemory = 1024, bool concurrentTopic = false)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -153,6 +153,11 @@ internal static class InvokerProcess
         })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (concurrentTopic)
+        {
+            start.ArgumentList.Add("--concurrent-topic");
         }
 
         Process process = Process.Start(start)!;
