@@ -12,9 +12,7 @@ namespace Perf.Invoker.Host;
 /// <summary>
 /// <c>invoker serve</c>: a drop-in invoker for instance N of an OpenWhisk cluster. Kafka's
 /// <c>invoker&lt;N&gt;</c> feeds the credit window; activations run in process containers; records go to
-/// the SQLite store and acks to <c>completed&lt;C&gt;</c>; a ping goes to <c>health</c> every second. With
-/// <c>--concurrent-topic</c>, <c>invoker&lt;N&gt;concurrent</c> gets a consumer and feed of its own beside it, sharing the
-/// handler (MessageFeed's remarks: that is what keeps either topic from starving the other).
+/// the SQLite store and acks to <c>completed&lt;C&gt;</c>; a ping goes to <c>health</c> every second.
 /// </summary>
 internal static class ServeCommand
 {
@@ -58,38 +56,46 @@ internal static class ServeCommand
             static problem => Console.Error.WriteLine(problem));
 
         using var consumer = new KafkaActivationConsumer(kafka, settings.Instance);
+        var source = new KafkaMessageSource(consumer);
+        int maxPeek = settings.ConcurrentTopic ? PeekWindow.NonConcurrentMaxPeek(settings.UserMemoryMegabytes) : PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
+        var feed = new MessageFeed(source, source, message => handler.HandleAsync(message.Value), new MessageFeedOptions
+        {
+            MaxPeek = maxPeek,
+            OnHandlerFault = static (message, e) => Console.Error.WriteLine($"activation at {message.Partition}/{message.Offset} failed: {e.Message}"),
+        });
+
+        // --concurrent-topic: invoker<N>concurrent gets its own consumer, feed and window beside invoker<N>'s, sharing the
+        // handler; that alone keeps either topic from starving the other (MessageFeed). Windows: PeekWindow's remarks.
         using var concurrentConsumer = settings.ConcurrentTopic ? new KafkaActivationConsumer(kafka, kafka.ConcurrentInvokerTopic(settings.Instance)) : null;
         int concurrentMaxPeek = PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
-        // PeekWindow's remarks: beside the concurrent topic, invoker<N> needs no more than one activation per container.
-        int maxPeek = settings.ConcurrentTopic ? PeekWindow.NonConcurrentMaxPeek(settings.UserMemoryMegabytes) : concurrentMaxPeek;
-        MessageFeed feed = Feed(consumer, maxPeek);
-        MessageFeed? concurrentFeed = concurrentConsumer is null ? null : Feed(concurrentConsumer, concurrentMaxPeek);
+        MessageFeed? concurrentFeed = null;
+        if (concurrentConsumer is not null)
+        {
+            var concurrentSource = new KafkaMessageSource(concurrentConsumer);
+            concurrentFeed = new MessageFeed(concurrentSource, concurrentSource, message => handler.HandleAsync(message.Value), new MessageFeedOptions
+            {
+                MaxPeek = concurrentMaxPeek,
+                OnHandlerFault = static (message, e) => Console.Error.WriteLine($"concurrent activation at {message.Partition}/{message.Offset} failed: {e.Message}"),
+            });
+        }
 
         await using var app = AdminEndpoints.Build(settings.Url);
         await app.StartAsync();
         consumer.Start();
         concurrentConsumer?.Start();
         pinger.Start();
-        string concurrentTopic = concurrentConsumer is null ? "" : $" and {concurrentConsumer.Topic} (peek window {concurrentMaxPeek})";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"invoker{settings.Instance} serving {consumer.Topic} (peek window {maxPeek}){concurrentTopic} on {settings.Kafka}; admin on {settings.Url}"));
+            $"invoker{settings.Instance} serving {kafka.InvokerTopic(settings.Instance)} on {settings.Kafka} (peek window {maxPeek}); admin on {settings.Url}"));
 
-        Task feeding = Task.WhenAll(
-            feed.RunAsync(app.Lifetime.ApplicationStopping),
-            concurrentFeed?.RunAsync(app.Lifetime.ApplicationStopping) ?? Task.CompletedTask);
+        if (concurrentConsumer is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"invoker{settings.Instance} also serving {concurrentConsumer.Topic} (peek window {concurrentMaxPeek})"));
+        }
+
+        Task feeding = Task.WhenAll(feed.RunAsync(app.Lifetime.ApplicationStopping), concurrentFeed?.RunAsync(app.Lifetime.ApplicationStopping) ?? Task.CompletedTask);
         await app.WaitForShutdownAsync();
         await feeding;
         return 0;
-
-        MessageFeed Feed(KafkaActivationConsumer topic, int window)
-        {
-            var source = new KafkaMessageSource(topic);
-            return new MessageFeed(source, source, message => handler.HandleAsync(message.Value), new MessageFeedOptions
-            {
-                MaxPeek = window,
-                OnHandlerFault = (message, e) => Console.Error.WriteLine($"activation at {topic.Topic} {message.Partition}/{message.Offset} failed: {e.Message}"),
-            });
-        }
     }
 }
 
