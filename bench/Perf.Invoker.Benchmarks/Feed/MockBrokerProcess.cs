@@ -21,8 +21,8 @@ internal sealed class MockBrokerProcess : IDisposable
 
     public string BootstrapServers { get; }
 
-    /// <summary>Starts the broker with <paramref name="topics"/> (4 partitions each) created up front.</summary>
-    public static MockBrokerProcess Start(IEnumerable<string> topics)
+    /// <summary>Starts the broker with <paramref name="topics"/> of <paramref name="partitions"/> partitions each created up front.</summary>
+    public static MockBrokerProcess Start(IEnumerable<string> topics, int partitions)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -37,7 +37,7 @@ internal sealed class MockBrokerProcess : IDisposable
         foreach (string topic in topics)
         {
             start.ArgumentList.Add("--topic");
-            start.ArgumentList.Add(topic + ":4");
+            start.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{topic}:{partitions}"));
         }
 
         Process process = Process.Start(start) ?? throw new InvalidOperationException("could not start the mock broker");
