@@ -300,7 +300,7 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// At the high water, waits up to one poll for the reader to take the buffer down to the low water. A reader that
     /// keeps up (a feed with credit) is not paused: a pause would throw away librdkafka's prefetch, and the resume waits
     /// for a poll of a consumer that has nothing to deliver, so each round trip cost a whole poll timeout (the feed
-    /// ran at ~1,000 activations/s; bench/results/feed.md). A reader that stopped (its window full) is paused as before.
+    /// ran at 600–1,600 activations/s; bench/results/feed.md). A reader that stopped (its window full) is paused as before.
     /// </summary>
     private bool ReaderDrains()
     {
