@@ -55,6 +55,8 @@ internal sealed class StandaloneApi(
         app.MapGet(Namespace + "/activations/{id}", Authorized((c, k) => GetActivationAsync(c, k, ActivationPart.Record)));
         app.MapGet(Namespace + "/activations/{id}/logs", Authorized((c, k) => GetActivationAsync(c, k, ActivationPart.Logs)));
         app.MapGet(Namespace + "/activations/{id}/result", Authorized((c, k) => GetActivationAsync(c, k, ActivationPart.Result)));
+        // Packages, triggers, rules and anything else this subset does not serve: OpenWhisk's 404, in JSON.
+        app.MapFallback(static context => ErrorAsync(context, StatusCodes.Status404NotFound, ApiErrors.NotFound));
     }
 
     private RequestDelegate Authorized(AuthorizedHandler handler, bool checkNamespace = true) => async context =>

@@ -254,12 +254,13 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
     }
 
     [Fact]
-    public async Task Unknown_activation_ids_and_malformed_names_are_404_and_400()
+    public async Task Unknown_activation_ids_and_routes_are_404_and_malformed_names_and_limits_400()
     {
         await AssertErrorAsync(await Guest.GetAsync("_/activations/0123456789abcdef0123456789abcdef"), HttpStatusCode.NotFound, "does not exist");
         await AssertErrorAsync(await Guest.GetAsync("_/activations/not-an-id"), HttpStatusCode.NotFound, "does not exist");
         await AssertErrorAsync(await Guest.GetAsync("_/actions/%20leading-space"), HttpStatusCode.BadRequest, "is not valid");
         await AssertErrorAsync(await Guest.GetAsync("_/activations?limit=201"), HttpStatusCode.BadRequest, "limit must be a number from 0 to 200");
+        await AssertErrorAsync(await Guest.GetAsync("_/triggers"), HttpStatusCode.NotFound, "does not exist");
     }
 
     [Fact]
