@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the invoker image from a Native AOT publish of src/Host, offline.
+#   dotnet publish src/Host -r linux-x64 -c Release -o DIR
+#   docker/build-invoker-image.sh DIR [TAG]           (default TAG perf-invoker:latest)
+# Assembles the build context (docker/Dockerfile plus rootfs/) in a temporary folder, then runs
+# docker build on it. The shared libraries come from this machine (glibc-based Linux).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/rootfs.sh"
+publish=$(cd "${1:?usage: build-invoker-image.sh PUBLISH_DIR [TAG]}" && pwd)
+tag=${2:-perf-invoker:latest}
+context=$(mktemp -d)
+trap 'rm -rf "$context"' EXIT
+rootfs=$context/rootfs
+
+base_dirs "$rootfs"
+cp "$publish/invoker" "$rootfs/"
+copy_with_libs "$rootfs" "$publish/invoker"
+# Native libraries the executable loads at run time (not in its ldd): each variant whose own libraries
+# all resolve here. Confluent.Kafka tries librdkafka.so, then centos8-librdkafka.so (which needs no
+# libsasl2); alpine-librdkafka.so is for musl and never loads on glibc.
+for lib in "$publish"/*.so; do
+  if ldd "$lib" 2>/dev/null | grep -q "not found"; then
+    echo "build-invoker-image.sh: leaving out $(basename "$lib"): $(ldd "$lib" | grep "not found" | awk '{print $1}' | tr '\n' ' ')" >&2
+    continue
+  fi
+  cp "$lib" "$rootfs/"
+  copy_with_libs "$rootfs" "$lib"
+done
+cp "$here/Dockerfile" "$context/"
+
+# The classic builder: FROM scratch needs neither a registry nor the buildx plugin.
+if ! out=$(DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$context" 2>&1); then
+  echo "$out" >&2
+  exit 1
+fi
+echo "$tag"
