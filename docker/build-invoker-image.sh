@@ -30,8 +30,9 @@ done
 cp "$here/Dockerfile" "$context/"
 
 # The classic builder: FROM scratch needs neither a registry nor the buildx plugin.
-if ! out=$(DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$context" 2>&1); then
-  echo "$out" >&2
-  exit 1
-fi
+build() {
+  local out
+  out=$(DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$context" 2>&1) || { echo "$out" >&2; return 1; }
+}
+replace_image "$tag" build
 echo "$tag"

@@ -20,8 +20,11 @@ cp -r runtimes/nodejs/index.js runtimes/nodejs/package.json runtimes/nodejs/lib 
 
 # OpenWhisk's runtime images listen on every interface, port 8080 (OPENWHISK.md §5); ours defaults
 # to 127.0.0.1, so the invoker sets OW_RUNTIME_HOST for bridge networking.
-tar -C "$rootfs" -c . | docker import \
-  -c 'ENTRYPOINT ["/usr/bin/node", "/runtime"]' \
-  -c 'ENV TMPDIR=/tmp' \
-  - "$tag" >/dev/null
+import_rootfs() {
+  tar -C "$rootfs" -c . | docker import \
+    -c 'ENTRYPOINT ["/usr/bin/node", "/runtime"]' \
+    -c 'ENV TMPDIR=/tmp' \
+    - "$tag" >/dev/null
+}
+replace_image "$tag" import_rootfs
 echo "$tag"

@@ -19,3 +19,14 @@ copy_with_libs() {
 base_dirs() {
   mkdir -p "$1/tmp" && chmod 1777 "$1/tmp"
 }
+
+# replace_image TAG COMMAND...: runs COMMAND, which tags a new image TAG, then removes the image TAG
+# named before (if any and unused), so that rebuilding leaves no dangling copies (vfs keeps full ones).
+replace_image() {
+  local tag=$1 old; shift
+  old=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
+  "$@" || return 1
+  if [ -n "$old" ] && [ "$old" != "$(docker image inspect -f '{{.Id}}' "$tag")" ]; then
+    docker rmi "$old" >/dev/null 2>&1 || true
+  fi
+}
