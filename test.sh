@@ -36,7 +36,12 @@ elif [ "$(id -u)" != 0 ]; then
 elif need_deb dockerd docker.io; then
   dockerd --storage-driver=vfs --bridge=none --iptables=false >"$OUT/dockerd.log" 2>&1 &
   dockerd_pid=$!
-  for _ in $(seq 60); do docker info >/dev/null 2>&1 && { docker_ok=1; break; }; kill -0 "$dockerd_pid" 2>/dev/null || break; sleep 1; done
+  for _ in $(seq 60); do
+    docker info >/dev/null 2>&1 && { docker_ok=1; break; }
+    # Ended: another daemon may have taken the socket meanwhile (a package's init script); use it if it answers.
+    kill -0 "$dockerd_pid" 2>/dev/null || { dockerd_pid=""; docker info >/dev/null 2>&1 && docker_ok=1; break; }
+    sleep 1
+  done
   [ $docker_ok = 1 ] || { docker_why="dockerd did not answer (see .test-output/dockerd.log)"; tail -5 "$OUT/dockerd.log"; }
 else
   docker_why="docker.io could not be installed"

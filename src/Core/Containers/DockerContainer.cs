@@ -146,10 +146,24 @@ internal sealed class DockerContainer : IContainer
     }
 
     public ValueTask PauseAsync(CancellationToken cancellationToken = default) =>
-        new(_client.Containers.PauseContainerAsync(_dockerId, cancellationToken));
+        new(TransitionAsync(_client.Containers.PauseContainerAsync(_dockerId, cancellationToken)));
 
     public ValueTask ResumeAsync(CancellationToken cancellationToken = default) =>
-        new(_client.Containers.UnpauseContainerAsync(_dockerId, cancellationToken));
+        new(TransitionAsync(_client.Containers.UnpauseContainerAsync(_dockerId, cancellationToken)));
+
+    // The pool chains transitions and never expects one to fail (a process container's signals cannot).
+    // A container that stopped or was removed cannot be paused or resumed: its activations fail on their
+    // own (the connection is refused or closed) and the pool removes it, as with a runtime that died.
+    private static async Task TransitionAsync(Task transition)
+    {
+        try
+        {
+            await transition.ConfigureAwait(false);
+        }
+        catch (Exception e) when (DockerContainerFactory.IsDockerFailure(e))
+        {
+        }
+    }
 
     public ValueTask DestroyAsync()
     {

@@ -96,7 +96,7 @@ public sealed class DockerContainerFactory : IContainerFactory
             : throw new ContainerStartException($"Container {inspected.Name} has no network address.");
     }
 
-    // Docker warns instead of failing when the kernel cannot limit memory; the record then says so (OPENWHISK.md §4 annotations aside).
+    // Docker warns instead of failing when the kernel cannot limit memory; the activations' logs then say so, as with process containers.
     private static string? MemoryLimitNote(IList<string>? warnings) =>
         warnings?.FirstOrDefault(w => w.Contains("memory", StringComparison.OrdinalIgnoreCase)) is { } warning
             ? $"memory limit not applied: {warning}"

@@ -157,6 +157,20 @@ public sealed class DockerContainerFactoryTests : IAsyncLifetime
     }
 
     [DockerFact]
+    public async Task PauseAndResume_OfAContainerThatIsGone_AreNoOps()
+    {
+        IContainer container = await _factory.CreateAsync(Spec(), CancellationToken.None);
+        await _docker.Containers.RemoveContainerAsync(container.Id, new ContainerRemoveParameters { Force = true });
+        await container.Exited.WaitAsync(s_timeout);
+
+        await container.PauseAsync();
+        await container.ResumeAsync();
+        await container.DestroyAsync();
+
+        Assert.Equal(0, _factory.LiveCount);
+    }
+
+    [DockerFact]
     public async Task LeftoversOfACrashedInvoker_AreRemovedAtTheNextStart_AndOtherInvokersContainersAreKept()
     {
         string otherPrefix = $"wsktest{Guid.NewGuid():N}"[..15] + "_";
