@@ -13,7 +13,7 @@ public enum DockerNetwork : byte
 /// <summary>Settings of the Docker container backend (OPENWHISK.md §5, container creation).</summary>
 public sealed class DockerContainerFactoryOptions
 {
-    /// <summary>The Docker Engine API endpoint.</summary>
+    /// <summary>The Docker Engine API's Unix socket (<c>unix://</c>; the factory uses the Unix transport only).</summary>
     public Uri Endpoint { get; init; } = new("unix:///var/run/docker.sock");
 
     /// <summary>The image of the Node.js runtime, for every <c>nodejs</c> kind; blackbox actions bring their own.</summary>
