@@ -20,8 +20,10 @@ copy_with_libs "$rootfs" "$publish/invoker"
 # all resolve here. Confluent.Kafka tries librdkafka.so, then centos8-librdkafka.so (which needs no
 # libsasl2); alpine-librdkafka.so is for musl and never loads on glibc.
 for lib in "$publish"/*.so; do
-  if ldd "$lib" 2>/dev/null | grep -q "not found"; then
-    echo "build-invoker-image.sh: leaving out $(basename "$lib"): $(ldd "$lib" | grep "not found" | awk '{print $1}' | tr '\n' ' ')" >&2
+  # Captured first: with pipefail, grep -q closing the pipe early would make ldd's SIGPIPE the answer.
+  missing=$(ldd "$lib" 2>/dev/null | awk '/not found/ {print $1}' | tr '\n' ' ')
+  if [ -n "$missing" ]; then
+    echo "build-invoker-image.sh: leaving out $(basename "$lib"): $missing" >&2
     continue
   fi
   cp "$lib" "$rootfs/"
