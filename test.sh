@@ -21,6 +21,11 @@ need_deb() { # need_deb COMMAND PACKAGE: install PACKAGE as root when COMMAND is
 
 need_deb node nodejs || exit 1
 need_deb curl curl || exit 1
+need_deb npm npm || exit 1
+# The standalone API's client test drives it with OpenWhisk's own JavaScript client (pinned in package-lock.json).
+if [ ! -d tests/openwhisk-client/node_modules/openwhisk ]; then
+  npm ci --prefix tests/openwhisk-client --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1 || { echo "npm ci failed"; tail -20 "$OUT/npm-ci.log"; exit 1; }
+fi
 
 # --- Docker: a daemon for the Docker backend's tests and the image check (DESIGN.md §2) --------------
 # Started here, as root, when none answers: vfs storage and no bridge or iptables, so it needs no kernel

@@ -1,12 +1,11 @@
 using System.Reflection;
+using Perf.Invoker.Host.Standalone;
 
 namespace Perf.Invoker.Host;
 
-/// <summary>The command line: <c>invoker [standalone] [--urls URL]</c>, <c>invoker --version</c>, <c>invoker --help</c>.</summary>
+/// <summary>The command line: <c>invoker [standalone] [settings]</c>, <c>invoker serve …</c>, <c>invoker --version</c>, <c>invoker --help</c>.</summary>
 internal static class InvokerCommand
 {
-    private const string DefaultUrl = "http://127.0.0.1:3233";
-
     public static async Task<int> RunAsync(string[] args)
     {
         if (args is ["serve", .. var serveArgs])
@@ -26,45 +25,35 @@ internal static class InvokerCommand
             return await ServeCommand.RunAsync(settings);
         }
 
-        string url = Environment.GetEnvironmentVariable("INVOKER_URL") ?? DefaultUrl;
-        for (int i = 0; i < args.Length; i++)
+        if (args is ["--version"])
         {
-            switch (args[i])
-            {
-                case "--version":
-                    Console.WriteLine(Version);
-                    return 0;
-                case "--help" or "-h":
-                    Console.WriteLine(Help);
-                    return 0;
-                case "standalone":
-                    break;
-                case "--url" when i + 1 < args.Length:
-                    url = args[++i];
-                    break;
-                default:
-                    Console.Error.WriteLine($"invoker: unknown argument '{args[i]}'. Run 'invoker --help'.");
-                    return 2;
-            }
+            Console.WriteLine(Version);
+            return 0;
         }
 
-        await using var app = AdminEndpoints.Build(url);
-        await app.StartAsync();
-        Console.WriteLine($"invoker {Version} listening on {url} (GET /ping)");
-        await app.WaitForShutdownAsync();
-        return 0;
+        if (args is ["--help"] or ["-h"] or ["standalone", "--help"] or ["standalone", "-h"])
+        {
+            Console.WriteLine(Help);
+            return 0;
+        }
+
+        string[] standaloneArgs = args is ["standalone", .. var rest] ? rest : args;
+        if (StandaloneSettings.Parse(standaloneArgs, out string? problem) is not { } standalone)
+        {
+            Console.Error.WriteLine($"invoker: {problem}. Run 'invoker --help'.");
+            return 2;
+        }
+
+        return await StandaloneCommand.RunAsync(standalone);
     }
 
     private static string Version =>
         typeof(InvokerCommand).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
-    private const string Help = """
-        usage: invoker [standalone] [--url URL]
-               invoker serve --kafka HOST:PORT [settings]   (see invoker serve --help)
-               invoker --version
+    private static string Help => $"""
+        {StandaloneSettings.Help}
 
-          standalone      run on the embedded defaults (the default command)
-          --url URL       where to listen (default http://127.0.0.1:3233, env INVOKER_URL)
-          --version       print the version and exit
+        usage: invoker serve --kafka HOST:PORT [settings]   a drop-in invoker of an OpenWhisk cluster (invoker serve --help)
+               invoker --version                            print the version and exit
         """;
 }

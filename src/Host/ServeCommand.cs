@@ -3,6 +3,7 @@ using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Kafka;
 using Perf.Invoker.Invocation;
+using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Store;
@@ -55,7 +56,8 @@ internal static class ServeCommand
         var kafka = new KafkaOptions { BootstrapServers = settings.Kafka, TopicPrefix = settings.TopicPrefix, Extra = settings.KafkaExtra };
         using var producer = new KafkaProducer(kafka);
         var acks = new KafkaAckSink(producer);
-        await using var pinger = new KafkaHealthPinger(producer, instance);
+        var invokerSwitch = new InvokerSwitch();
+        await using var pinger = new KafkaHealthPinger(producer, instance, invokerSwitch: invokerSwitch);
         var invoker = new ActivationInvoker(pool, records, acks, instance);
         var handler = new ActivationMessageHandler(
             invoker,
@@ -69,15 +71,17 @@ internal static class ServeCommand
         var feed = new MessageFeed(source, source, message => handler.HandleAsync(message.Value), new MessageFeedOptions
         {
             MaxPeek = maxPeek,
+            Switch = invokerSwitch,
             OnHandlerFault = static (message, e) => Console.Error.WriteLine($"activation at {message.Partition}/{message.Offset} failed: {e.Message}"),
         });
 
         await using var app = AdminEndpoints.Build(settings.Url);
+        AdminEndpoints.Map(app, new AdminState(new InvokerMetricsWriter(invoker.Metrics, pool, feed, invokerSwitch), invokerSwitch));
         await app.StartAsync();
         consumer.Start();
         pinger.Start();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"invoker{settings.Instance} serving {kafka.InvokerTopic(settings.Instance)} on {settings.Kafka} (peek window {maxPeek}); admin on {settings.Url}"));
+            $"invoker{settings.Instance} serving {kafka.InvokerTopic(settings.Instance)} on {settings.Kafka} (peek window {maxPeek}); admin on {string.Join(' ', app.Urls)}"));
 
         Task feeding = feed.RunAsync(app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync();

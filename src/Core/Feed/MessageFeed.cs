@@ -13,7 +13,8 @@ namespace Perf.Invoker.Feed;
 /// </summary>
 /// <remarks>
 /// When the window is full the source is not polled at all: the loop sleeps until a completion frees a credit, so
-/// nothing is received that could not run (OpenWhisk peeks only what it has capacity for).
+/// nothing is received that could not run (OpenWhisk peeks only what it has capacity for). The same holds while the
+/// <see cref="MessageFeedOptions.Switch"/> is off: the loop sleeps until it is on again, and what runs finishes.
 /// </remarks>
 public sealed class MessageFeed : IPartitionListener
 {
@@ -51,6 +52,9 @@ public sealed class MessageFeed : IPartitionListener
     /// <summary>Messages received and not dispatched: their partition was revoked, or their offset was not above the last dispatched.</summary>
     private long _skipped;
 
+    /// <summary>1 while the loop sleeps because the invoker is disabled.</summary>
+    private int _waitingForEnable;
+
     /// <summary>1 once <see cref="RunAsync"/> started; a feed runs once.</summary>
     private int _started;
 
@@ -77,6 +81,9 @@ public sealed class MessageFeed : IPartitionListener
 
     /// <summary>The poll loop sleeps because the window is full: the source is not being polled.</summary>
     public bool IsWaitingForCredit => _window.IsWaiting;
+
+    /// <summary>The poll loop sleeps because the invoker is disabled (<see cref="MessageFeedOptions.Switch"/>).</summary>
+    public bool IsWaitingForEnable => Volatile.Read(ref _waitingForEnable) != 0;
 
     public long Dispatched => Volatile.Read(ref _dispatched);
 
@@ -127,8 +134,12 @@ public sealed class MessageFeed : IPartitionListener
             {
                 while (true)
                 {
+                    await WaitForEnabledAsync(stoppingToken).ConfigureAwait(false);
                     await _window.WaitForFreeAsync(stoppingToken).ConfigureAwait(false);
                     FeedMessage message = await _source.ReceiveAsync(stoppingToken).ConfigureAwait(false);
+                    // A receive already waiting when the invoker was disabled keeps its message until it is enabled: it is
+                    // not tracked yet, so a stop meanwhile leaves its offset uncommitted and it is delivered again.
+                    await WaitForEnabledAsync(stoppingToken).ConfigureAwait(false);
                     Dispatch(message);
                 }
             }
@@ -199,6 +210,25 @@ public sealed class MessageFeed : IPartitionListener
         foreach (FeedPartition state in revoked)
         {
             await state.CommitAsync(_committer, seal: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Completes at once, without allocating, while the invoker is enabled; otherwise sleeps until it is.</summary>
+    private ValueTask WaitForEnabledAsync(CancellationToken stoppingToken)
+    {
+        return _options.Switch is { IsEnabled: false } invokerSwitch ? SleepAsync(invokerSwitch, stoppingToken) : default;
+
+        async ValueTask SleepAsync(InvokerSwitch invokerSwitch, CancellationToken stoppingToken)
+        {
+            Volatile.Write(ref _waitingForEnable, 1);
+            try
+            {
+                await invokerSwitch.WaitForEnabledAsync(stoppingToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _waitingForEnable, 0);
+            }
         }
     }
 

@@ -19,6 +19,12 @@ public sealed class MessageFeedOptions
     /// </summary>
     public Action<FeedMessage, Exception>? OnHandlerFault { get; init; }
 
+    /// <summary>
+    /// The operator's enable/disable switch; while it is off the feed polls nothing and dispatches nothing, and what
+    /// runs finishes. Null: always enabled. Several feeds may share one.
+    /// </summary>
+    public InvokerSwitch? Switch { get; init; }
+
     /// <summary>Told about each failed commit; the next commit of the partition covers the same offsets again. Must not throw.</summary>
     public Action<int, Exception>? OnCommitFault { get; init; }
 

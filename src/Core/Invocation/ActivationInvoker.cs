@@ -1,5 +1,6 @@
 using Perf.Invoker.Http;
 using Perf.Invoker.Json;
+using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 
@@ -8,32 +9,45 @@ namespace Perf.Invoker.Invocation;
 /// <summary>
 /// Runs one parsed activation end to end: through the pool, into an activation record (OPENWHISK.md
 /// §4, with OpenWhisk's annotations), into the store, and out as exactly one acknowledgement
-/// (OPENWHISK.md §3). Every path, failures included, produces a record and an ack.
+/// (OPENWHISK.md §3). Every path, failures included, produces a record and an ack, and is counted in
+/// <see cref="Metrics"/>.
 /// </summary>
-public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store, IAcknowledgementSink acks, InvokerInstanceId instance, TimeProvider? time = null)
+public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store, IAcknowledgementSink acks, InvokerInstanceId instance, TimeProvider? time = null, InvokerMetrics? metrics = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     public InvokerInstanceId Instance => instance;
 
+    /// <summary>Activations by status, in flight, and their latencies (docs/metrics.md).</summary>
+    public InvokerMetrics Metrics { get; } = metrics ?? new InvokerMetrics();
+
     /// <summary>Runs the activation; returns its record once it is stored and acknowledged.</summary>
     public async Task<ActivationRecord> InvokeAsync(ActivationMessage message, ExecutableAction action, CancellationToken cancellationToken = default)
     {
-        DateTimeOffset received = _time.GetUtcNow();
-        ActivationRun run;
+        Metrics.ActivationStarted();
         try
         {
-            run = await pool.RunAsync(message.User.Namespace.Name, message, action, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Invariant 1 (DESIGN.md §3): an unexpected fault is still a record and an ack, as a whisk error.
-            run = new ActivationRun(ActionResponse.WhiskError(ActionMessages.ResourceError), received, _time.GetUtcNow(), null, [], false, null);
-        }
+            DateTimeOffset received = _time.GetUtcNow();
+            ActivationRun run;
+            try
+            {
+                run = await pool.RunAsync(message.User.Namespace.Name, message, action, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Invariant 1 (DESIGN.md §3): an unexpected fault is still a record and an ack, as a whisk error. No start:
+                // nothing ran (the record starts when the activation was received).
+                run = new ActivationRun(ActionResponse.WhiskError(ActionMessages.ResourceError), default, _time.GetUtcNow(), null, [], false, null);
+            }
 
-        ActivationRecord record = CreateRecord(message, action, run, received);
-        await CompleteAsync(message, record, cancellationToken).ConfigureAwait(false);
-        return record;
+            ActivationRecord record = CreateRecord(message, action, run, received);
+            await CompleteAsync(message, record, cancellationToken).ConfigureAwait(false);
+            return record;
+        }
+        finally
+        {
+            Metrics.ActivationEnded();
+        }
     }
 
     /// <summary>Stores and acknowledges a record.</summary>
@@ -43,6 +57,8 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
     /// <summary>Stores and acknowledges a record made without a whole message (a malformed message's error).</summary>
     public async Task CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, CancellationToken cancellationToken)
     {
+        // Counted before the ack goes out, so whoever has seen the ack also sees it counted.
+        Metrics.CountStatus(record.Response.StatusCode);
         await store.StoreAsync(record, cancellationToken).ConfigureAwait(false);
         await AcknowledgeAsync(record, controller, transid, blocking, cancellationToken).ConfigureAwait(false);
     }
@@ -80,6 +96,8 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         DateTimeOffset end = run.End == default ? _time.GetUtcNow() : run.End;
         DateTimeOffset start = run.InitMillis is { } init ? runStart.AddMilliseconds(-init) : runStart;
         long waitMillis = Math.Max(0, start.ToUnixTimeMilliseconds() - message.Transid.StartMillis);
+        // Run time only when /run was sent: a failed init or provisioning has no run to time.
+        Metrics.ObserveLatencies(waitMillis, run.InitMillis, run.Start == default ? null : (long)(end - runStart).TotalMilliseconds);
 
         var annotations = new List<Parameter>(6);
         annotations.AddRange(action.RecordAnnotations);

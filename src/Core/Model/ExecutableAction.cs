@@ -15,12 +15,13 @@ public sealed class ExecutableAction
     public const int DefaultMemoryMegabytes = 256;
     public const int DefaultLogsMegabytes = 10;
 
-    public ExecutableAction(string @namespace, string name, ActionSpec spec)
+    /// <param name="version">The action's version when the store numbers them (OpenWhisk bumps it on every update); else the spec's, else 0.0.1.</param>
+    public ExecutableAction(string @namespace, string name, ActionSpec spec, string? version = null)
     {
         Namespace = @namespace;
         Name = name;
         Spec = spec;
-        Version = spec.Version ?? "0.0.1";
+        Version = version ?? spec.Version ?? "0.0.1";
         Kind = spec.Exec.Kind;
         Code = spec.Exec.Code ?? string.Empty;
         Main = spec.Exec.Main ?? "main";

@@ -96,6 +96,49 @@ public sealed class ContainerPool : IAsyncDisposable
     /// <summary>Slots held across all containers: activations between their container choice and completion.</summary>
     public int SlotsInUse => Containers.Sum(c => c.Slots.InFlight);
 
+    /// <summary>Containers by state, slots and memory, counted under the pool lock without copying the list (a metrics scrape).</summary>
+    public ContainerPoolSnapshot Snapshot()
+    {
+        int prewarmed = 0, initializing = 0, idle = 0, running = 0, paused = 0, draining = 0, removing = 0, inUse = 0, capacity = 0;
+        lock (_gate)
+        {
+            foreach (ContainerProxy proxy in _all)
+            {
+                int inFlight = proxy.Slots.InFlight;
+                inUse += inFlight;
+                // A shrunk or closed container may hold more slots than its capacity; held slots count as capacity so
+                // that utilisation stays within 0..1.
+                capacity += Math.Max(proxy.Slots.Capacity, inFlight);
+                switch (proxy.State)
+                {
+                    case ProxyState.Prewarmed:
+                        prewarmed++;
+                        break;
+                    case ProxyState.Ready when !proxy.IsInitialized:
+                        initializing++;
+                        break;
+                    case ProxyState.Ready when inFlight == 0:
+                        idle++;
+                        break;
+                    case ProxyState.Ready:
+                        running++;
+                        break;
+                    case ProxyState.Paused:
+                        paused++;
+                        break;
+                    case ProxyState.Draining:
+                        draining++;
+                        break;
+                    default:
+                        removing++;
+                        break;
+                }
+            }
+
+            return new ContainerPoolSnapshot(prewarmed, initializing, idle, running, paused, draining, removing, inUse, capacity, _memoryInUse);
+        }
+    }
+
     /// <summary>
     /// Runs one activation: chooses a container, runs it there, and gives the slot back. A runtime that
     /// could not take the request (503, refused) is drained and the activation runs elsewhere.

@@ -13,6 +13,7 @@ public sealed class SqliteActivationQueue
 {
     private const string InsertSql = "INSERT INTO queue(message) VALUES(?1);";
     private const string DeleteSql = "DELETE FROM queue WHERE seq = ?1;";
+    private const string DeleteBelowSql = "DELETE FROM queue WHERE seq < ?1;";
     private const string TakeSql = "SELECT seq, message FROM queue WHERE seq > $after ORDER BY seq LIMIT $limit;";
     private const string CountSql = "SELECT count(*) FROM queue;";
 
@@ -70,6 +71,31 @@ public sealed class SqliteActivationQueue
         ValueTask<int> delete = _database.WriteAsync(sequence, static (session, sequence) =>
         {
             sqlite3_stmt delete = session.Statement(DeleteSql);
+            try
+            {
+                session.Check(raw.sqlite3_bind_int64(delete, 1, sequence));
+                session.StepToDone(delete);
+                return raw.sqlite3_changes(session.Connection.Handle);
+            }
+            finally
+            {
+                SqliteSession.Reset(delete);
+            }
+        }, cancellationToken);
+        return delete.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(delete);
+
+        static async ValueTask AwaitAsync(ValueTask<int> pending) => await pending.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Marks every message with a sequence number below <paramref name="sequence"/> completed: the commit of a
+    /// feed's offset tracker (Kafka's semantics, the next sequence to consume), one statement for a whole batch.
+    /// </summary>
+    public ValueTask CompleteBelowAsync(long sequence, CancellationToken cancellationToken = default)
+    {
+        ValueTask<int> delete = _database.WriteAsync(sequence, static (session, sequence) =>
+        {
+            sqlite3_stmt delete = session.Statement(DeleteBelowSql);
             try
             {
                 session.Check(raw.sqlite3_bind_int64(delete, 1, sequence));

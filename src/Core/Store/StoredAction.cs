@@ -25,6 +25,9 @@ public sealed class StoredAction
 
     public ActionSpec Spec { get; }
 
+    /// <summary>OpenWhisk's semantic version of this revision: 0.0.1 when created, 0.0.2 after the first update, …</summary>
+    public string Version => Spec.Version ?? $"0.0.{Revision}";
+
     /// <summary>The action as the invoker runs it, made once for this revision.</summary>
-    public ExecutableAction Executable => _executable ??= new ExecutableAction(Namespace, Name, Spec);
+    public ExecutableAction Executable => _executable ??= new ExecutableAction(Namespace, Name, Spec, Version);
 }

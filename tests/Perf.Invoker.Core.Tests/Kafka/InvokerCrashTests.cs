@@ -133,7 +133,8 @@ public sealed class InvokerCrashTests(KafkaMockBrokerFixture broker, ITestOutput
 /// <summary>`invoker serve` as a child process of a test.</summary>
 internal static class InvokerProcess
 {
-    public static Process Start(KafkaMockBrokerFixture broker, string prefix, string data, int concurrencyMax = 500, int userMemory = 1024)
+    /// <param name="output">Told each line the invoker writes on stdout (its admin address, for one).</param>
+    public static Process Start(KafkaMockBrokerFixture broker, string prefix, string data, int concurrencyMax = 500, int userMemory = 1024, Action<string>? output = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -156,7 +157,13 @@ internal static class InvokerProcess
         }
 
         Process process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                output?.Invoke(line);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -173,7 +180,7 @@ internal static class InvokerProcess
         }
     }
 
-    private static string FindInvokerDll()
+    public static string FindInvokerDll()
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string candidate = Path.Combine(Repository.Root, "src", "Host", "bin", output.Parent!.Name, output.Name, "invoker.dll");

@@ -22,21 +22,23 @@ public sealed class KafkaHealthPinger : IAsyncDisposable
 
     private readonly CancellationTokenSource _stop = new();
 
-    /// <summary>What the next ping says; flipped by the admin endpoints.</summary>
-    private volatile bool _isEnabled = true;
+    /// <summary>What the next ping says: the invoker's switch, flipped by the admin endpoints, shared with the feed.</summary>
+    private readonly InvokerSwitch _switch;
 
     /// <summary>The ping loop, or null before <see cref="Start"/>.</summary>
     private Task? _loop;
 
     private long _sent;
 
-    public KafkaHealthPinger(KafkaProducer producer, InvokerInstanceId instance, TimeProvider? timeProvider = null, TimeSpan? interval = null)
+    /// <param name="invokerSwitch">The switch whose state the pings report; a switch of the pinger's own when null.</param>
+    public KafkaHealthPinger(KafkaProducer producer, InvokerInstanceId instance, TimeProvider? timeProvider = null, TimeSpan? interval = null, InvokerSwitch? invokerSwitch = null)
     {
         ArgumentNullException.ThrowIfNull(producer);
         ArgumentNullException.ThrowIfNull(instance);
         _producer = producer;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _interval = interval ?? DefaultInterval;
+        _switch = invokerSwitch ?? new InvokerSwitch();
         _enabledPing = JsonModel.ToUtf8Bytes(new PingMessage { Instance = instance, IsEnabled = true });
         _disabledPing = JsonModel.ToUtf8Bytes(new PingMessage { Instance = instance, IsEnabled = false });
         Topic = producer.Options.HealthTopic;
@@ -44,11 +46,21 @@ public sealed class KafkaHealthPinger : IAsyncDisposable
 
     public string Topic { get; }
 
-    /// <summary><c>isEnabled</c> of the pings from now on; a disabled invoker keeps pinging, saying so.</summary>
+    /// <summary><c>isEnabled</c> of the pings from now on; a disabled invoker keeps pinging, saying so. Setting it flips the switch.</summary>
     public bool IsEnabled
     {
-        get => _isEnabled;
-        set => _isEnabled = value;
+        get => _switch.IsEnabled;
+        set
+        {
+            if (value)
+            {
+                _switch.Enable();
+            }
+            else
+            {
+                _switch.Disable();
+            }
+        }
     }
 
     /// <summary>Pings delivered so far.</summary>
@@ -71,7 +83,7 @@ public sealed class KafkaHealthPinger : IAsyncDisposable
     /// <summary>One ping now, outside the schedule.</summary>
     public async ValueTask PingAsync(CancellationToken cancellationToken)
     {
-        await _producer.ProduceAsync(Topic, _isEnabled ? _enabledPing : _disabledPing, cancellationToken).ConfigureAwait(false);
+        await _producer.ProduceAsync(Topic, _switch.IsEnabled ? _enabledPing : _disabledPing, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref _sent);
     }
 

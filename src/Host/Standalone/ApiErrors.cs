@@ -1,0 +1,19 @@
+namespace Perf.Invoker.Host.Standalone;
+
+/// <summary>OpenWhisk's error texts for the REST API (its Messages object), so clients and users see the same words.</summary>
+internal static class ApiErrors
+{
+    public const string Unauthenticated = "The supplied authentication is invalid.";
+    public const string Forbidden = "The supplied authentication is not authorized to access this resource.";
+    public const string NotFound = "The requested resource does not exist.";
+    public const string Conflict = "The requested resource already exists.";
+    public const string Internal = "An internal error occurred. The activation or request could not be completed.";
+    public const string Disabled = "The invoker is disabled and takes no new activations.";
+
+    public static string Malformed(string reason) => $"The request content was malformed:\n{reason}";
+
+    public static string TooLarge(long length, long limit) =>
+        $"The request content was too large: {length} bytes exceeds the allowed limit of {limit} bytes.";
+
+    public static string BadName(string what, string name) => $"The {what} name '{name}' is not valid.";
+}

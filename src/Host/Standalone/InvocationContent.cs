@@ -1,0 +1,101 @@
+using System.Buffers;
+using System.Text.Json;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+
+namespace Perf.Invoker.Host.Standalone;
+
+/// <summary>
+/// The <c>content</c> of an activation message, made as OpenWhisk's controller makes it: the action's
+/// default parameters, overridden by the request's own (a JSON object; an empty body is <c>{}</c>).
+/// </summary>
+internal static class InvocationContent
+{
+    /// <summary>The merged parameters, or null with <paramref name="error"/> when the body is not one JSON object.</summary>
+    public static RawJson? Merge(Parameter[]? defaults, ReadOnlyMemory<byte> body, out string? error)
+    {
+        error = null;
+        ReadOnlySpan<byte> span = body.Span.Trim(" \t\r\n"u8);
+        if (span.IsEmpty)
+        {
+            return defaults is { Length: > 0 } ? Write(defaults, [], default) : RawJson.EmptyObject;
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 64 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                error = "the parameters must be a JSON object";
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                names.Add(reader.GetString()!);
+                reader.Read();
+                reader.Skip();
+            }
+
+            if (reader.Read())
+            {
+                error = $"unexpected data after the JSON object at byte {reader.TokenStartIndex}";
+                return null;
+            }
+        }
+        catch (JsonException e)
+        {
+            error = e.Message;
+            return null;
+        }
+
+        if (defaults is not { Length: > 0 })
+        {
+            return RawJson.FromTrusted(body);
+        }
+
+        // The body's members between its braces, kept byte for byte after the defaults it does not override.
+        ReadOnlySpan<byte> members = span[1..^1].Trim(" \t\r\n"u8);
+        return Write(defaults, names, members);
+    }
+
+    private static RawJson Write(Parameter[] defaults, HashSet<string> overridden, ReadOnlySpan<byte> members)
+    {
+        var output = new ArrayBufferWriter<byte>(members.Length + 64);
+        var writer = new JsonWriter(output);
+        writer.WriteByte((byte)'{');
+        bool first = true;
+        foreach (Parameter parameter in defaults)
+        {
+            if (overridden.Contains(parameter.Key))
+            {
+                continue;
+            }
+
+            if (!first)
+            {
+                writer.WriteByte((byte)',');
+            }
+
+            first = false;
+            writer.WriteString(parameter.Key);
+            writer.WriteByte((byte)':');
+            parameter.Value.WriteJson(ref writer);
+        }
+
+        if (!members.IsEmpty)
+        {
+            if (!first)
+            {
+                writer.WriteByte((byte)',');
+            }
+
+            writer.WriteRaw(members);
+        }
+
+        writer.WriteByte((byte)'}');
+        writer.Flush();
+        return RawJson.FromTrusted(output.WrittenMemory);
+    }
+}

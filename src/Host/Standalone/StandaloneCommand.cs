@@ -1,0 +1,107 @@
+using System.Globalization;
+using Perf.Invoker.Containers;
+using Perf.Invoker.Feed;
+using Perf.Invoker.Feed.Embedded;
+using Perf.Invoker.Invocation;
+using Perf.Invoker.Model;
+using Perf.Invoker.Pool;
+using Perf.Invoker.Store;
+
+namespace Perf.Invoker.Host.Standalone;
+
+/// <summary>
+/// <c>invoker standalone</c>, the embedded defaults: the REST API and admin endpoints on one Kestrel, an accepted
+/// activation committed to the SQLite queue before the answer, the embedded feed's credit window, process
+/// containers, records in the SQLite store and blocking callers answered in-process.
+/// </summary>
+internal static class StandaloneCommand
+{
+    public static async Task<int> RunAsync(StandaloneSettings settings)
+    {
+        Directory.CreateDirectory(settings.DataDirectory);
+        NamespaceKeys keys;
+        try
+        {
+            keys = NamespaceKeys.LoadOrCreate(settings.DataDirectory);
+        }
+        catch (FormatException e)
+        {
+            Console.Error.WriteLine($"invoker standalone: {e.Message}");
+            return 2;
+        }
+
+        if (!File.Exists(Path.Combine(settings.RuntimeDirectory, "package.json")))
+        {
+            Console.Error.WriteLine($"invoker standalone: no Node.js runtime in {settings.RuntimeDirectory} (--runtime); actions will fail to start.");
+        }
+
+        using SqliteDatabase database = SqliteDatabase.Open(Path.Combine(settings.DataDirectory, "invoker.db"));
+        var records = new SqliteActivationStore(database);
+        var actions = new SqliteActionStore(database);
+        var embedded = new EmbeddedActivationFeed(new SqliteActivationQueue(database));
+        var waiters = new ActivationWaiters();
+
+        await using var factory = new ProcessContainerFactory(new ProcessContainerFactoryOptions
+        {
+            RuntimeDirectory = settings.RuntimeDirectory,
+            OwnerTag = "wsk-standalone",
+        });
+
+        var concurrency = new ConcurrencyRange(Max: settings.ConcurrencyMax);
+        await using var pool = new ContainerPool(factory, new ContainerPoolOptions
+        {
+            UserMemoryMegabytes = settings.UserMemoryMegabytes,
+            NamePrefix = "wsk-standalone_",
+            Concurrency = concurrency,
+        });
+        var instance = new InvokerInstanceId
+        {
+            Instance = 0,
+            UniqueName = "standalone",
+            DisplayedName = "standalone",
+            UserMemory = ByteSize.FromMegabytes(settings.UserMemoryMegabytes),
+        };
+        var invoker = new ActivationInvoker(pool, records, waiters, instance);
+        var handler = new ActivationMessageHandler(
+            invoker,
+            records,
+            async (message, cancellationToken) => (await actions.GetAsync(message.Action.Path, message.Action.Name, cancellationToken).ConfigureAwait(false))?.Executable,
+            static problem => Console.Error.WriteLine(problem));
+        int maxPeek = PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
+        var feed = new MessageFeed(embedded, embedded, message => handler.HandleAsync(message.Value), new MessageFeedOptions
+        {
+            MaxPeek = maxPeek,
+            OnHandlerFault = static (message, e) => Console.Error.WriteLine($"activation at queue position {message.Offset} failed: {e.Message}"),
+        });
+
+        await using var app = AdminEndpoints.Build(settings.Url);
+        new StandaloneApi(keys, actions, records, embedded, waiters, new ActionValidation(concurrency), static () => true).Map(app);
+        await app.StartAsync();
+        // The bound address, which differs from --url when it asks for port 0.
+        string url = app.Urls.FirstOrDefault() ?? settings.Url;
+        NamespaceKey key = keys.First;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+            invoker standalone listening on {url}
+              namespace {key.Namespace}, auth {key.ApiKey}
+              wsk property set --apihost {url} --auth {key.ApiKey}
+              data in {settings.DataDirectory} (peek window {maxPeek})
+            """));
+
+        // Runtimes a killed predecessor left behind hold memory and ports. The sweep reads every process's
+        // environment, the slowest step of a start, so it runs after the API answers and before the feed
+        // starts a container; activations accepted meanwhile wait in the durable queue.
+        try
+        {
+            await factory.RemoveLeftoversAsync(app.Lifetime.ApplicationStopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while sweeping: the feed below ends at once.
+        }
+
+        Task feeding = feed.RunAsync(app.Lifetime.ApplicationStopping);
+        await app.WaitForShutdownAsync();
+        await feeding;
+        return 0;
+    }
+}

@@ -1,0 +1,33 @@
+using System.Diagnostics;
+using Perf.Invoker.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Perf.Invoker.Tests.Standalone;
+
+/// <summary>The standalone API as OpenWhisk's own JavaScript client (npm `openwhisk`) sees it: tests/openwhisk-client/scenario.js.</summary>
+public sealed class OpenWhiskClientTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_openwhisk_npm_client_creates_invokes_fetches_lists_and_deletes_a_concurrency_50_action()
+    {
+        string client = Path.Combine(Repository.Root, "tests", "openwhisk-client");
+        Assert.True(Directory.Exists(Path.Combine(client, "node_modules", "openwhisk")), $"run 'npm ci' in {client} first (test.sh does)");
+        await using StandaloneInvoker invoker = await StandaloneInvoker.StartAsync();
+
+        var start = new ProcessStartInfo("node", [Path.Combine(client, "scenario.js")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["OW_APIHOST"] = invoker.Url, ["OW_AUTH"] = invoker.ApiKey },
+        };
+        using Process node = Process.Start(start)!;
+        Task<string> stdout = node.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+
+        output.WriteLine(await stdout);
+        Assert.True(node.ExitCode == 0, $"scenario.js failed:\n{await stderr}\ninvoker:\n{invoker.Output}");
+        Assert.Contains("\"ok\":true", await stdout);
+        Directory.Delete(invoker.DataDirectory, recursive: true);
+    }
+}
