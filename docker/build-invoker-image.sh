@@ -29,6 +29,15 @@ for lib in "$publish"/*.so; do
   cp "$lib" "$rootfs/"
   copy_with_libs "$rootfs" "$lib"
 done
+# OpenSSL, which .NET's System.Security.Cryptography (RandomNumberGenerator: activation ids, namespace
+# keys) loads by name at run time; without it the process stops with "No usable version of libssl".
+for name in libssl.so.3 libcrypto.so.3; do
+  lib=$(ldconfig -p | awk -v n="$name" '$1 == n && /x86-64/ {print $NF; exit}')
+  [ -n "$lib" ] || { echo "build-invoker-image.sh: $name not found on this machine (Debian package libssl3)" >&2; exit 1; }
+  mkdir -p "$rootfs$(dirname "$lib")"
+  cp -L "$lib" "$rootfs$lib"
+  copy_with_libs "$rootfs" "$lib"
+done
 cp "$here/Dockerfile" "$context/"
 
 # The classic builder: FROM scratch needs neither a registry nor the buildx plugin.
