@@ -35,7 +35,7 @@ internal static class ServeCommand
             : new ProcessContainerFactory(new ProcessContainerFactoryOptions
             {
                 RuntimeDirectory = settings.RuntimeDirectory,
-                OwnerTag = $"wsk{settings.Instance}",
+                OwnerTag = OwnerTag.For($"wsk{settings.Instance}", settings.DataDirectory),
             });
         // OPENWHISK.md §5: containers with this invoker's prefix are removed at start, a crashed predecessor's included.
         await factory.RemoveLeftoversAsync(CancellationToken.None);

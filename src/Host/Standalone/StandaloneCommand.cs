@@ -3,6 +3,7 @@ using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Embedded;
 using Perf.Invoker.Invocation;
+using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Store;
@@ -44,7 +45,7 @@ internal static class StandaloneCommand
         await using var factory = new ProcessContainerFactory(new ProcessContainerFactoryOptions
         {
             RuntimeDirectory = settings.RuntimeDirectory,
-            OwnerTag = "wsk-standalone",
+            OwnerTag = OwnerTag.For("standalone", settings.DataDirectory),
         });
 
         var concurrency = new ConcurrencyRange(Max: settings.ConcurrencyMax);
@@ -68,14 +69,17 @@ internal static class StandaloneCommand
             async (message, cancellationToken) => (await actions.GetAsync(message.Action.Path, message.Action.Name, cancellationToken).ConfigureAwait(false))?.Executable,
             static problem => Console.Error.WriteLine(problem));
         int maxPeek = PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
+        var invokerSwitch = new InvokerSwitch();
         var feed = new MessageFeed(embedded, embedded, message => handler.HandleAsync(message.Value), new MessageFeedOptions
         {
             MaxPeek = maxPeek,
+            Switch = invokerSwitch,
             OnHandlerFault = static (message, e) => Console.Error.WriteLine($"activation at queue position {message.Offset} failed: {e.Message}"),
         });
 
         await using var app = AdminEndpoints.Build(settings.Url);
-        new StandaloneApi(keys, actions, records, embedded, waiters, new ActionValidation(concurrency), static () => true).Map(app);
+        AdminEndpoints.Map(app, new AdminState(new InvokerMetricsWriter(invoker.Metrics, pool, feed, invokerSwitch), invokerSwitch));
+        new StandaloneApi(keys, actions, records, embedded, waiters, new ActionValidation(concurrency), () => invokerSwitch.IsEnabled).Map(app);
         await app.StartAsync();
         // The bound address, which differs from --url when it asks for port 0.
         string url = app.Urls.FirstOrDefault() ?? settings.Url;

@@ -134,7 +134,7 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         string id = (string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["activationId"]!;
         JsonNode record = await FetchActivationAsync(Guest, id);
-        Assert.True((bool?)record["response"]!["result"]!["slow"]);
+        Assert.True((bool?)record["response"]!["result"]!["slow"], record.ToJsonString());
     }
 
     [Fact]
@@ -261,6 +261,45 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         await AssertErrorAsync(await Guest.GetAsync("_/actions/%20leading-space"), HttpStatusCode.BadRequest, "is not valid");
         await AssertErrorAsync(await Guest.GetAsync("_/activations?limit=201"), HttpStatusCode.BadRequest, "limit must be a number from 0 to 200");
     }
+
+    [Fact]
+    public async Task Metrics_count_the_activations_and_a_disabled_invoker_refuses_new_ones_with_503_until_enabled()
+    {
+        await PutAsync("metered", Echo);
+        using var admin = new HttpClient { BaseAddress = new Uri(fixture.Invoker.Url) };
+        double before = SuccessCount(await admin.GetStringAsync("/metrics"));
+
+        using (HttpResponseMessage ok = await Guest.PostAsync("_/actions/metered?blocking=true", Json("{}")))
+        {
+            Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        }
+
+        string metrics = await admin.GetStringAsync("/metrics");
+        Assert.Equal(before + 1, SuccessCount(metrics));
+        Assert.Contains("invoker_feed_credits_in_use 0", metrics);
+        Assert.Contains("invoker_enabled 1", metrics);
+
+        using (HttpResponseMessage disabled = await admin.PostAsync("/invoker/disable", null))
+        {
+            Assert.Equal("""{"enabled":false}""", await disabled.Content.ReadAsStringAsync());
+        }
+
+        try
+        {
+            await AssertErrorAsync(await Guest.PostAsync("_/actions/metered?blocking=true", Json("{}")), HttpStatusCode.ServiceUnavailable, "disabled");
+            Assert.Contains("invoker_enabled 0", await admin.GetStringAsync("/metrics"));
+        }
+        finally
+        {
+            (await admin.PostAsync("/invoker/enable", null)).Dispose();
+        }
+
+        using HttpResponseMessage again = await Guest.PostAsync("_/actions/metered?blocking=true", Json("{}"));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    private static double SuccessCount(string metrics) =>
+        double.Parse(metrics.Split('\n').Single(l => l.StartsWith("invoker_activations_total{status=\"success\"}", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<JsonNode> PutAsync(string name, string code, string? limits = null, string? parameters = null, bool overwrite = false)
     {
