@@ -177,8 +177,12 @@ internal sealed class DockerContainer : IContainer
 
     private async Task DestroyOnceAsync()
     {
-        await DockerContainerFactory.RemoveQuietlyAsync(_client, _dockerId).ConfigureAwait(false);
-        await Exited.ConfigureAwait(false);
+        // Not removed (the daemon failed): it may never exit, so do not wait for it; the next start's sweep removes it.
+        if (await DockerContainerFactory.RemoveQuietlyAsync(_client, _dockerId).ConfigureAwait(false))
+        {
+            await Exited.ConfigureAwait(false);
+        }
+
         _onDestroyed();
     }
 

@@ -134,16 +134,26 @@ public sealed class DockerContainerFactory : IContainerFactory
         _client.Dispose();
     }
 
-    /// <summary>Force-removes a container (a paused one too); one that is already gone or going is not an error.</summary>
-    internal static async Task RemoveQuietlyAsync(IDockerClient client, string id)
+    /// <summary>
+    /// Force-removes a container (a paused one too). True when it is gone or going; false when the daemon
+    /// could not remove it, which is left to the next start's leftover sweep rather than thrown at a caller
+    /// that is cleaning up.
+    /// </summary>
+    internal static async Task<bool> RemoveQuietlyAsync(IDockerClient client, string id)
     {
         try
         {
             await client.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None).ConfigureAwait(false);
+            return true;
         }
         catch (DockerApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict)
         {
             // Gone already, or its removal is in progress.
+            return true;
+        }
+        catch (Exception e) when (IsDockerFailure(e))
+        {
+            return false;
         }
     }
 
