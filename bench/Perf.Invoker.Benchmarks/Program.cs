@@ -2,23 +2,43 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Perf.Invoker.Benchmarks.Feed;
 
 namespace Perf.Invoker.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/Perf.Invoker.Benchmarks -- --filter '*Json*'</c> for a full run;
 /// add <c>--smoke</c> for the one-iteration in-process check that the test command runs in CI.
+/// <c>-- --feed-throughput [--messages N] [--runs R]</c>: activations per second through the Kafka feed (KafkaFeedThroughput).
 /// </summary>
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
+        if (args.Contains("--feed-throughput"))
+        {
+            await KafkaFeedThroughput.RunAsync(IntOption(args, "--messages", 200_000), IntOption(args, "--runs", 5), Console.Out);
+            return 0;
+        }
+
         bool smoke = args.Contains("--smoke");
         args = [.. args.Where(a => a != "--smoke")];
         IConfig config = smoke
             ? DefaultConfig.Instance.AddJob(Job.Dry.WithToolchain(InProcessEmitToolchain.Instance)).WithOptions(ConfigOptions.DisableLogFile)
             : DefaultConfig.Instance;
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        if (smoke && KafkaFeedThroughput.IsSelectedBy(args))
+        {
+            // A few thousand messages: it only has to run end to end (a failure throws and fails the smoke run).
+            await KafkaFeedThroughput.RunAsync(messages: 2000, runs: 1, Console.Out);
+        }
+
         return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+    }
+
+    private static int IntOption(string[] args, string name, int fallback)
+    {
+        int at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
     }
 }

@@ -67,7 +67,7 @@ internal static class ServeCommand
 
         using var consumer = new KafkaActivationConsumer(kafka, settings.Instance);
         var source = new KafkaMessageSource(consumer);
-        int maxPeek = PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
+        int maxPeek = settings.ConcurrentTopic ? PeekWindow.NonConcurrentMaxPeek(settings.UserMemoryMegabytes) : PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
         var feed = new MessageFeed(source, source, message => handler.HandleAsync(message.Value), new MessageFeedOptions
         {
             MaxPeek = maxPeek,
@@ -75,15 +75,37 @@ internal static class ServeCommand
             OnHandlerFault = static (message, e) => Console.Error.WriteLine($"activation at {message.Partition}/{message.Offset} failed: {e.Message}"),
         });
 
+        // --concurrent-topic: invoker<N>concurrent gets its own consumer, feed and window beside invoker<N>'s, sharing the
+        // handler; that alone keeps either topic from starving the other (MessageFeed). Windows: PeekWindow's remarks.
+        using var concurrentConsumer = settings.ConcurrentTopic ? new KafkaActivationConsumer(kafka, kafka.ConcurrentInvokerTopic(settings.Instance)) : null;
+        int concurrentMaxPeek = PeekWindow.MaxPeek(settings.UserMemoryMegabytes, settings.ConcurrencyMax, settings.PeekFactor);
+        MessageFeed? concurrentFeed = null;
+        if (concurrentConsumer is not null)
+        {
+            var concurrentSource = new KafkaMessageSource(concurrentConsumer);
+            concurrentFeed = new MessageFeed(concurrentSource, concurrentSource, message => handler.HandleAsync(message.Value), new MessageFeedOptions
+            {
+                MaxPeek = concurrentMaxPeek,
+                Switch = invokerSwitch,
+                OnHandlerFault = static (message, e) => Console.Error.WriteLine($"concurrent activation at {message.Partition}/{message.Offset} failed: {e.Message}"),
+            });
+        }
+
         await using var app = AdminEndpoints.Build(settings.Url);
-        AdminEndpoints.Map(app, new AdminState(new InvokerMetricsWriter(invoker.Metrics, pool, feed, invokerSwitch), invokerSwitch));
+        AdminEndpoints.Map(app, new AdminState(new InvokerMetricsWriter(invoker.Metrics, pool, concurrentFeed is null ? [feed] : [feed, concurrentFeed], invokerSwitch), invokerSwitch));
         await app.StartAsync();
         consumer.Start();
+        concurrentConsumer?.Start();
         pinger.Start();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"invoker{settings.Instance} serving {kafka.InvokerTopic(settings.Instance)} on {settings.Kafka} (peek window {maxPeek}); admin on {string.Join(' ', app.Urls)}"));
 
-        Task feeding = feed.RunAsync(app.Lifetime.ApplicationStopping);
+        if (concurrentConsumer is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"invoker{settings.Instance} also serving {concurrentConsumer.Topic} (peek window {concurrentMaxPeek})"));
+        }
+
+        Task feeding = Task.WhenAll(feed.RunAsync(app.Lifetime.ApplicationStopping), concurrentFeed?.RunAsync(app.Lifetime.ApplicationStopping) ?? Task.CompletedTask);
         await app.WaitForShutdownAsync();
         await feeding;
         return 0;
@@ -104,6 +126,9 @@ internal sealed class ServeSettings
     public int ConcurrencyMax { get; init; } = 500;
 
     public double PeekFactor { get; init; } = PeekWindow.DefaultPeekFactor;
+
+    /// <summary>Also consume <c>invoker&lt;N&gt;concurrent</c>, with its own feed and peek window.</summary>
+    public bool ConcurrentTopic { get; init; }
 
     public required string DataDirectory { get; init; }
 
@@ -131,6 +156,9 @@ internal sealed class ServeSettings
           --user-memory MB         memory for all containers (INVOKER_USER_MEMORY_MB; default 2048)
           --concurrency-max N      largest allowed action concurrency (INVOKER_CONCURRENCY_MAX; default 500)
           --peek-factor F          concurrentPeekFactor of the peek window (INVOKER_PEEK_FACTOR; default 0.5)
+          --concurrent-topic       also consume invoker<N>concurrent, each topic with its own peek window:
+                                   invoker<N> user-memory / 128 (one per container), invoker<N>concurrent
+                                   the usual one (INVOKER_CONCURRENT_TOPIC=true; default off)
           --data DIR               data directory, SQLite store (INVOKER_DATA; default .data)
           --runtime DIR            the Node.js runtime folder (INVOKER_RUNTIME; default runtimes/nodejs)
           --url URL                admin endpoint (INVOKER_URL; default http://127.0.0.1:3233)
@@ -148,6 +176,13 @@ internal sealed class ServeSettings
         for (int i = 0; i < args.Count; i++)
         {
             string flag = args[i];
+            if (flag == "--concurrent-topic")
+            {
+                // A switch: it takes no value.
+                values["concurrent-topic"] = "true";
+                continue;
+            }
+
             if (!flag.StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Count)
             {
                 error = $"unexpected argument '{flag}'";
@@ -199,6 +234,7 @@ internal sealed class ServeSettings
                 UserMemoryMegabytes = long.Parse(Get("user-memory", "INVOKER_USER_MEMORY_MB") ?? "2048", CultureInfo.InvariantCulture),
                 ConcurrencyMax = int.Parse(Get("concurrency-max", "INVOKER_CONCURRENCY_MAX") ?? "500", CultureInfo.InvariantCulture),
                 PeekFactor = double.Parse(Get("peek-factor", "INVOKER_PEEK_FACTOR") ?? "0.5", CultureInfo.InvariantCulture),
+                ConcurrentTopic = bool.Parse(Get("concurrent-topic", "INVOKER_CONCURRENT_TOPIC") ?? "false"),
                 DataDirectory = Get("data", "INVOKER_DATA") ?? ".data",
                 RuntimeDirectory = Path.GetFullPath(Get("runtime", "INVOKER_RUNTIME") ?? Path.Combine("runtimes", "nodejs")),
                 Url = Get("url", "INVOKER_URL") ?? "http://127.0.0.1:3233",
@@ -210,7 +246,7 @@ internal sealed class ServeSettings
         }
         catch (FormatException e)
         {
-            error = $"a setting is not a number: {e.Message}";
+            error = $"a setting is not a number or boolean: {e.Message}";
             return null;
         }
     }

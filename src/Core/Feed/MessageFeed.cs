@@ -10,6 +10,14 @@ namespace Perf.Invoker.Feed;
 /// given back exactly once, in a <c>finally</c>, however the handler ends (DESIGN.md §3 invariant 2). Commits carry
 /// the lowest incomplete offset of each partition (invariant 3), batched by count and by time, and flushed on
 /// revocation and at shutdown.
+/// <para>
+/// Two topics (<c>invoker&lt;N&gt;</c> and <c>invoker&lt;N&gt;concurrent</c>) are two feeds side by side, one per source,
+/// sharing the handler. That is the whole of their fairness: each has its own window, loop and offsets, so neither can
+/// take the other's credits, and a topic whose window is full (its loop asleep) or whose source is empty never holds the
+/// other back; under saturation each keeps exactly its own window in flight. One loop over both sources would need the
+/// same two windows plus a round-robin, and a receive that waits on whichever source has credit and a message; and the
+/// two topics' partition numbers would collide in one tracker. Window sizes: <see cref="PeekWindow"/>.
+/// </para>
 /// </summary>
 /// <remarks>
 /// When the window is full the source is not polled at all: the loop sleeps until a completion frees a credit, so

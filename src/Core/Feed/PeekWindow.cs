@@ -4,6 +4,14 @@ namespace Perf.Invoker.Feed;
 /// How many activations an invoker takes from its feed before any complete (OPENWHISK.md §7):
 /// <c>maxContainers = userMemory / 128 MB</c>; <c>maxPeek = max(maxContainers, floor(maxContainers × concurrency.max × peekFactor))</c>.
 /// </summary>
+/// <remarks>
+/// With a second topic, <c>invoker&lt;N&gt;concurrent</c>, each topic has its own feed and window. The single window's
+/// <c>max</c> takes the larger of two needs because one window serves both kinds of action; two windows each take their
+/// own: <c>invoker&lt;N&gt;</c>, whose actions run one per container, gets <see cref="NonConcurrentMaxPeek"/>
+/// (<c>maxContainers</c>: more in flight could only wait in the pool's buffer), and <c>invoker&lt;N&gt;concurrent</c> keeps
+/// <see cref="MaxPeek"/>. So in flight at most are <c>maxPeek + maxContainers</c>, never more than twice the single window,
+/// and that sum bounds what a crash may re-run (DESIGN.md §3 invariant 3).
+/// </remarks>
 public static class PeekWindow
 {
     /// <summary>OpenWhisk's smallest action memory limit: the most containers the user memory could hold.</summary>
@@ -18,6 +26,9 @@ public static class PeekWindow
         ArgumentOutOfRangeException.ThrowIfNegative(userMemoryMegabytes);
         return userMemoryMegabytes / MinActionMemoryMegabytes;
     }
+
+    /// <summary>The window of <c>invoker&lt;N&gt;</c> beside an <c>invoker&lt;N&gt;concurrent</c> feed: <see cref="MaxContainers"/>, capped at <see cref="int.MaxValue"/>.</summary>
+    public static int NonConcurrentMaxPeek(long userMemoryMegabytes) => (int)Math.Min(MaxContainers(userMemoryMegabytes), int.MaxValue);
 
     /// <summary>
     /// <c>max(maxContainers, floor(maxContainers × concurrencyMax × peekFactor))</c>, capped at <see cref="int.MaxValue"/>.

@@ -7,10 +7,11 @@ namespace Perf.Invoker.Metrics;
 
 /// <summary>
 /// Writes every metric of docs/metrics.md in the Prometheus text format: the activation path's counters and
-/// histograms from <see cref="InvokerMetrics"/>, and gauges read now from the pool, the feed and the switch. The feed
-/// and the switch are optional, for hosts that have none. Stateless: concurrent scrapes are fine.
+/// histograms from <see cref="InvokerMetrics"/>, and gauges read now from the pool, the feeds and the switch. The feeds
+/// and the switch are optional, for hosts that have none; with two topics (<c>invoker&lt;N&gt;</c> and
+/// <c>invoker&lt;N&gt;concurrent</c>) the credit gauges add up both windows. Stateless: concurrent scrapes are fine.
 /// </summary>
-public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool pool, MessageFeed? feed = null, InvokerSwitch? invokerSwitch = null)
+public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool pool, IReadOnlyList<MessageFeed>? feeds = null, InvokerSwitch? invokerSwitch = null)
 {
     /// <summary>Writes the whole exposition to <paramref name="output"/> (e.g. a response's <c>PipeWriter</c>); the caller flushes.</summary>
     public void Write(IBufferWriter<byte> output)
@@ -19,12 +20,19 @@ public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool p
         var writer = new PrometheusTextWriter(output);
         WriteActivations(writer);
         WritePool(writer, pool.Snapshot());
-        if (feed is not null)
+        if (feeds is { Count: > 0 })
         {
+            long inUse = 0, maxPeek = 0;
+            foreach (MessageFeed feed in feeds)
+            {
+                inUse += feed.CreditsInUse;
+                maxPeek += feed.MaxPeek;
+            }
+
             writer.WriteFamily("invoker_feed_credits_in_use"u8, "gauge"u8, "Feed credits held: activations between dispatch and completion (DESIGN.md section 3, invariant 2)."u8);
-            writer.WriteSample("invoker_feed_credits_in_use"u8, feed.CreditsInUse);
-            writer.WriteFamily("invoker_feed_max_peek"u8, "gauge"u8, "The peek window: credits in all (OPENWHISK.md section 7)."u8);
-            writer.WriteSample("invoker_feed_max_peek"u8, feed.MaxPeek);
+            writer.WriteSample("invoker_feed_credits_in_use"u8, inUse);
+            writer.WriteFamily("invoker_feed_max_peek"u8, "gauge"u8, "The peek window: credits in all (OPENWHISK.md section 7), every feed's together."u8);
+            writer.WriteSample("invoker_feed_max_peek"u8, maxPeek);
         }
 
         if (invokerSwitch is not null)

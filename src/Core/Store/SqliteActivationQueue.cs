@@ -66,39 +66,25 @@ public sealed class SqliteActivationQueue
     }
 
     /// <summary>Marks a message completed (deletes it): it is not delivered again. Completing it twice is harmless.</summary>
-    public ValueTask CompleteAsync(long sequence, CancellationToken cancellationToken = default)
-    {
-        ValueTask<int> delete = _database.WriteAsync(sequence, static (session, sequence) =>
-        {
-            sqlite3_stmt delete = session.Statement(DeleteSql);
-            try
-            {
-                session.Check(raw.sqlite3_bind_int64(delete, 1, sequence));
-                session.StepToDone(delete);
-                return raw.sqlite3_changes(session.Connection.Handle);
-            }
-            finally
-            {
-                SqliteSession.Reset(delete);
-            }
-        }, cancellationToken);
-        return delete.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(delete);
-
-        static async ValueTask AwaitAsync(ValueTask<int> pending) => await pending.ConfigureAwait(false);
-    }
+    public ValueTask CompleteAsync(long sequence, CancellationToken cancellationToken = default) =>
+        DeleteAsync(DeleteSql, sequence, cancellationToken);
 
     /// <summary>
     /// Marks every message with a sequence number below <paramref name="sequence"/> completed: the commit of a
     /// feed's offset tracker (Kafka's semantics, the next sequence to consume), one statement for a whole batch.
     /// </summary>
-    public ValueTask CompleteBelowAsync(long sequence, CancellationToken cancellationToken = default)
+    public ValueTask CompleteBelowAsync(long sequence, CancellationToken cancellationToken = default) =>
+        DeleteAsync(DeleteBelowSql, sequence, cancellationToken);
+
+    /// <summary>Runs one of the DELETE statements with <paramref name="sequence"/> as its only parameter.</summary>
+    private ValueTask DeleteAsync(string sql, long sequence, CancellationToken cancellationToken)
     {
-        ValueTask<int> delete = _database.WriteAsync(sequence, static (session, sequence) =>
+        ValueTask<int> delete = _database.WriteAsync((sql, sequence), static (session, command) =>
         {
-            sqlite3_stmt delete = session.Statement(DeleteBelowSql);
+            sqlite3_stmt delete = session.Statement(command.sql);
             try
             {
-                session.Check(raw.sqlite3_bind_int64(delete, 1, sequence));
+                session.Check(raw.sqlite3_bind_int64(delete, 1, command.sequence));
                 session.StepToDone(delete);
                 return raw.sqlite3_changes(session.Connection.Handle);
             }

@@ -78,7 +78,7 @@ internal static class StandaloneCommand
         });
 
         await using var app = AdminEndpoints.Build(settings.Url);
-        AdminEndpoints.Map(app, new AdminState(new InvokerMetricsWriter(invoker.Metrics, pool, feed, invokerSwitch), invokerSwitch));
+        AdminEndpoints.Map(app, new AdminState(new InvokerMetricsWriter(invoker.Metrics, pool, [feed], invokerSwitch), invokerSwitch));
         new StandaloneApi(keys, actions, records, embedded, waiters, new ActionValidation(concurrency), () => invokerSwitch.IsEnabled).Map(app);
         await app.StartAsync();
         // The bound address, which differs from --url when it asks for port 0.

@@ -36,6 +36,13 @@ public sealed class PeekWindowTests
         Assert.Equal(int.MaxValue, PeekWindow.MaxPeek(long.MaxValue, int.MaxValue, 1.0));
 
     [Theory]
+    [InlineData(2048, 16)]
+    [InlineData(100, 0)]
+    [InlineData(long.MaxValue, int.MaxValue)]
+    public void NonConcurrentMaxPeek_BesideAConcurrentTopic_IsOneActivationPerContainer(long userMemory, int expected) =>
+        Assert.Equal(expected, PeekWindow.NonConcurrentMaxPeek(userMemory));
+
+    [Theory]
     [InlineData(-1, 1, 0.5)]
     [InlineData(2048, 0, 0.5)]
     [InlineData(2048, 1, -0.5)]

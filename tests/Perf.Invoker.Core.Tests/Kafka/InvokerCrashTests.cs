@@ -134,7 +134,7 @@ public sealed class InvokerCrashTests(KafkaMockBrokerFixture broker, ITestOutput
 internal static class InvokerProcess
 {
     /// <param name="output">Told each line the invoker writes on stdout (its admin address, for one).</param>
-    public static Process Start(KafkaMockBrokerFixture broker, string prefix, string data, int concurrencyMax = 500, int userMemory = 1024, Action<string>? output = null)
+    public static Process Start(KafkaMockBrokerFixture broker, string prefix, string data, int concurrencyMax = 500, int userMemory = 1024, Action<string>? output = null, bool concurrentTopic = false)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -154,6 +154,11 @@ internal static class InvokerProcess
         })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (concurrentTopic)
+        {
+            start.ArgumentList.Add("--concurrent-topic");
         }
 
         Process process = Process.Start(start)!;

@@ -11,8 +11,10 @@ namespace Perf.Invoker.Tests.Kafka;
 [Collection(KafkaCollection.Name)]
 public sealed class InvokerServeTests(KafkaMockBrokerFixture broker)
 {
-    [Fact]
-    public async Task Serve_RunsActivationsFromInvokerN_AndAcksEachOnCompletedC()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Serve_RunsActivationsFromInvokerN_AndAcksEachOnCompletedC(bool concurrentTopic)
     {
         const int Count = 20;
         string prefix = broker.NewPrefix();
@@ -26,9 +28,15 @@ public sealed class InvokerServeTests(KafkaMockBrokerFixture broker)
             }, overwrite: false);
         }
 
-        await broker.CreateTopicAsync(prefix + "invoker0");
+        // With --concurrent-topic, every other activation goes to invoker0concurrent: both topics are consumed.
+        string[] topics = concurrentTopic ? [prefix + "invoker0", prefix + "invoker0concurrent"] : [prefix + "invoker0"];
+        foreach (string topic in topics)
+        {
+            await broker.CreateTopicAsync(topic);
+        }
+
         await broker.CreateTopicAsync(prefix + "completed0", partitions: 1);
-        using Process invoker = InvokerProcess.Start(broker, prefix, data);
+        using Process invoker = InvokerProcess.Start(broker, prefix, data, concurrentTopic: concurrentTopic);
         try
         {
             var ids = new List<ActivationId>();
@@ -38,7 +46,7 @@ public sealed class InvokerServeTests(KafkaMockBrokerFixture broker)
                 {
                     ActivationMessage message = Activations.Message($$"""{"name":"n{{i}}"}""");
                     ids.Add(message.ActivationId);
-                    await producer.ProduceAsync(prefix + "invoker0", new Message<Null, byte[]> { Value = JsonModel.ToUtf8Bytes(message) });
+                    await producer.ProduceAsync(topics[i % topics.Length], new Message<Null, byte[]> { Value = JsonModel.ToUtf8Bytes(message) });
                 }
             }
 

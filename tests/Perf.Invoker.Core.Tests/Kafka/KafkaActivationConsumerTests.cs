@@ -138,6 +138,32 @@ public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
         Assert.Equal(0, consumer.BufferedCount);
     }
 
+    [Fact]
+    public async Task Consumer_BufferAtItsHighWaterWhileTheReaderKeepsUp_DeliversEveryMessageOnceInOrder()
+    {
+        var options = new KafkaOptions
+        {
+            BootstrapServers = broker.BootstrapServers,
+            TopicPrefix = broker.NewPrefix(),
+            Extra = KafkaTestClient.GroupSettings,
+            MaxBufferedMessages = 4,
+        };
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 1, count: 300);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        consumer.Start();
+
+        // The poll thread reaches the high water again and again and waits for this reader to drain it (or pauses when
+        // it does not in time); either way nothing is lost, repeated or reordered.
+        for (long expected = 0; expected < 300; expected++)
+        {
+            Assert.Equal((1, expected), Coordinates(await ReceiveAsync(consumer)));
+        }
+
+        Assert.False(consumer.TryReceive(out _));
+    }
+
     private static (int Partition, long Offset) Coordinates(KafkaMessage message) => (message.Partition, message.Offset);
 
     private KafkaOptions Options() => new()

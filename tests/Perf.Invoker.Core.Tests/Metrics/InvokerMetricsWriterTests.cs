@@ -115,7 +115,7 @@ public sealed class InvokerMetricsWriterTests : IAsyncLifetime
         invokerSwitch.Disable();
         var feed = new MessageFeed(new CountingSource(), new RecordingCommitter(), _ => Task.CompletedTask, new MessageFeedOptions { MaxPeek = 8, Switch = invokerSwitch });
 
-        string text = PrometheusText.Write(new InvokerMetricsWriter(_invoker.Metrics, _pool, feed, invokerSwitch));
+        string text = PrometheusText.Write(new InvokerMetricsWriter(_invoker.Metrics, _pool, [feed], invokerSwitch));
         Dictionary<string, double> samples = PrometheusText.Parse(text);
 
         Assert.Equal(0, samples["invoker_feed_credits_in_use"]);

@@ -5,7 +5,7 @@ using Confluent.Kafka;
 namespace Perf.Invoker.Feed.Kafka;
 
 /// <summary>
-/// Reads <c>invoker&lt;N&gt;</c> in consumer group <c>invoker&lt;N&gt;</c> (OPENWHISK.md §1) with manual commits:
+/// Reads <c>invoker&lt;N&gt;</c> (or <c>invoker&lt;N&gt;concurrent</c>) in the consumer group of the same name (OPENWHISK.md §1) with manual commits:
 /// nothing is committed unless <see cref="Commit"/> is called, so an offset is committed only once the feed
 /// has completed it and everything below it (DESIGN.md §3.3). A new consumer of the group starts at the
 /// committed offset, or at the earliest one when none is committed.
@@ -48,6 +48,12 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// <summary>The buffer reached <see cref="_highWater"/>: fetching stopped until it drains to <see cref="_lowWater"/>; poll thread only.</summary>
     private volatile bool _backpressured;
 
+    /// <summary>1 while the poll thread waits in <see cref="ReaderDrains"/>; the reader swaps it to 0 and sets <see cref="_drained"/> at the low water.</summary>
+    private int _waitingForDrain;
+
+    /// <summary>Set by the reader when the buffer it reads is down to <see cref="_lowWater"/> while the poll thread waits for that.</summary>
+    private readonly ManualResetEventSlim _drained = new();
+
     /// <summary>Set by the assignment callback, cleared by the poll loop once librdkafka has assigned: poll thread only.</summary>
     private bool _assignedSincePoll;
 
@@ -59,10 +65,18 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// <summary>The librdkafka consumer is closed: no more commits.</summary>
     private volatile bool _closed;
 
+    /// <summary>Reads <c>invoker&lt;N&gt;</c> for <paramref name="invokerInstance"/> N.</summary>
     public KafkaActivationConsumer(KafkaOptions options, int invokerInstance)
+        : this(options, (options ?? throw new ArgumentNullException(nameof(options))).InvokerTopic(invokerInstance))
+    {
+    }
+
+    /// <summary>Reads <paramref name="topic"/> (prefix included, e.g. <see cref="KafkaOptions.ConcurrentInvokerTopic"/>) in the group of that name.</summary>
+    public KafkaActivationConsumer(KafkaOptions options, string topic)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Topic = options.InvokerTopic(invokerInstance);
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        Topic = topic;
         _highWater = Math.Max(1, options.MaxBufferedMessages);
         _lowWater = _highWater / 2;
         var config = new ConsumerConfig
@@ -88,7 +102,7 @@ public sealed class KafkaActivationConsumer : IDisposable
             .Build();
     }
 
-    /// <summary><c>invoker&lt;N&gt;</c> with the prefix; also the group id.</summary>
+    /// <summary>The topic read, prefix included; also the group id.</summary>
     public string Topic { get; }
 
     /// <summary>Partitions this member now owns; raised on the poll thread before any of their messages.</summary>
@@ -142,10 +156,18 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// The next message. Fails with <see cref="ChannelClosedException"/> once disposed, or with the cause after a
     /// fatal client error or an exception from an event handler (which stop the poll thread).
     /// </summary>
-    public ValueTask<KafkaMessage> ReceiveAsync(CancellationToken cancellationToken) => _messages.Reader.ReadAsync(cancellationToken);
+    public ValueTask<KafkaMessage> ReceiveAsync(CancellationToken cancellationToken)
+    {
+        SignalIfDrained();
+        return _messages.Reader.ReadAsync(cancellationToken);
+    }
 
     /// <summary>A message already fetched, if any; never waits.</summary>
-    public bool TryReceive(out KafkaMessage message) => _messages.Reader.TryRead(out message);
+    public bool TryReceive(out KafkaMessage message)
+    {
+        SignalIfDrained();
+        return _messages.Reader.TryRead(out message);
+    }
 
     /// <summary>Stops fetching on every assigned partition, and on partitions assigned later, until <see cref="Resume"/>.</summary>
     public void Pause() => SetPaused(true);
@@ -211,6 +233,7 @@ public sealed class KafkaActivationConsumer : IDisposable
         _consumer.Dispose();
         _messages.Writer.TryComplete();
         _stop.Dispose();
+        _drained.Dispose();
     }
 
     private void Poll()
@@ -260,7 +283,7 @@ public sealed class KafkaActivationConsumer : IDisposable
             // librdkafka drops what it fetched for a partition when it is paused and fetches again from the
             // last message handed out on resume, so pausing loses nothing and buffers at most the high water.
             int buffered = _messages.Reader.Count;
-            if (_backpressured ? buffered <= _lowWater : buffered >= _highWater)
+            if (_backpressured ? buffered <= _lowWater : buffered >= _highWater && !ReaderDrains())
             {
                 _backpressured = !_backpressured;
                 lock (_gate)
@@ -270,6 +293,31 @@ public sealed class KafkaActivationConsumer : IDisposable
             }
 
             ApplyPause();
+        }
+    }
+
+    /// <summary>
+    /// At the high water, waits up to one poll for the reader to take the buffer down to the low water. A reader that
+    /// keeps up (a feed with credit) is not paused: a pause would throw away librdkafka's prefetch, and the resume waits
+    /// for a poll of a consumer that has nothing to deliver, so each round trip cost a whole poll timeout (the feed
+    /// ran at 600–1,600 activations/s; bench/results/feed.md). A reader that stopped (its window full) is paused as before.
+    /// </summary>
+    private bool ReaderDrains()
+    {
+        _drained.Reset();
+        // Armed with a full fence before the count is read: a reader that drains after this sees the flag and signals.
+        Interlocked.Exchange(ref _waitingForDrain, 1);
+        bool drained = _messages.Reader.Count <= _lowWater || _drained.Wait(s_pollTimeout);
+        Interlocked.Exchange(ref _waitingForDrain, 0);
+        return drained;
+    }
+
+    /// <summary>The reader's side of <see cref="ReaderDrains"/>: one volatile read per message unless the poll thread waits.</summary>
+    private void SignalIfDrained()
+    {
+        if (Volatile.Read(ref _waitingForDrain) != 0 && _messages.Reader.Count <= _lowWater && Interlocked.Exchange(ref _waitingForDrain, 0) == 1)
+        {
+            _drained.Set();
         }
     }
 

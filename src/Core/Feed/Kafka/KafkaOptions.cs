@@ -32,6 +32,12 @@ public sealed class KafkaOptions
     /// <summary><c>invoker&lt;N&gt;</c>: the activations for invoker N, and its consumer group.</summary>
     public string InvokerTopic(int instance) => TopicPrefix + "invoker" + instance.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// <c>invoker&lt;N&gt;concurrent</c>: the activations of concurrent actions for invoker N, consumed (when the host turns
+    /// it on) by a second consumer in its own group of the same name, beside <see cref="InvokerTopic"/>.
+    /// </summary>
+    public string ConcurrentInvokerTopic(int instance) => InvokerTopic(instance) + "concurrent";
+
     /// <summary><c>completed&lt;C&gt;</c>, C = the controller's <c>asString</c>.</summary>
     public string CompletedTopic(string controller) => TopicPrefix + "completed" + controller;
 

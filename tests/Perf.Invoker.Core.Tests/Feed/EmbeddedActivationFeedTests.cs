@@ -1,0 +1,84 @@
+using System.Text;
+using Perf.Invoker.Feed;
+using Perf.Invoker.Feed.Embedded;
+using Perf.Invoker.Store;
+using Perf.Invoker.Tests.Store;
+
+namespace Perf.Invoker.Tests.Feed;
+
+public sealed class EmbeddedActivationFeedTests
+{
+    [Fact]
+    public async Task Messages_come_out_in_the_order_they_were_accepted_with_their_sequence_as_offset()
+    {
+        using var temp = new TempDatabase();
+        var feed = new EmbeddedActivationFeed(new SqliteActivationQueue(temp.Database));
+        var sequences = new List<long>();
+        for (int i = 0; i < 150; i++)
+        {
+            sequences.Add(await feed.EnqueueAsync(Encoding.UTF8.GetBytes($"m{i}")));
+        }
+
+        for (int i = 0; i < 150; i++)
+        {
+            FeedMessage message = await feed.ReceiveAsync(CancellationToken.None);
+            Assert.Equal(EmbeddedActivationFeed.Partition, message.Partition);
+            Assert.Equal(sequences[i], message.Offset);
+            Assert.Equal($"m{i}", Encoding.UTF8.GetString(message.Value.Span));
+        }
+    }
+
+    [Fact]
+    public async Task A_receive_waiting_on_an_empty_queue_wakes_for_the_next_enqueue()
+    {
+        using var temp = new TempDatabase();
+        var feed = new EmbeddedActivationFeed(new SqliteActivationQueue(temp.Database));
+
+        ValueTask<FeedMessage> waiting = feed.ReceiveAsync(CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        long sequence = await feed.EnqueueAsync("late"u8.ToArray());
+
+        Assert.Equal(sequence, (await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(30))).Offset);
+    }
+
+    [Fact]
+    public async Task A_commit_deletes_only_what_lies_below_its_offset_and_a_restart_replays_the_rest()
+    {
+        using var temp = new TempDatabase();
+        var feed = new EmbeddedActivationFeed(new SqliteActivationQueue(temp.Database));
+        for (int i = 0; i < 10; i++)
+        {
+            await feed.EnqueueAsync(Encoding.UTF8.GetBytes($"m{i}"));
+        }
+
+        var taken = new List<FeedMessage>();
+        for (int i = 0; i < 10; i++)
+        {
+            taken.Add(await feed.ReceiveAsync(CancellationToken.None));
+        }
+
+        await feed.CommitAsync(EmbeddedActivationFeed.Partition, taken[6].Offset, CancellationToken.None);
+
+        // A crash: the process ends without committing m6..m9; the next one is delivered them again.
+        var restarted = new EmbeddedActivationFeed(new SqliteActivationQueue(temp.Reopen()));
+        for (int i = 6; i < 10; i++)
+        {
+            Assert.Equal($"m{i}", Encoding.UTF8.GetString((await restarted.ReceiveAsync(CancellationToken.None)).Value.Span));
+        }
+
+        Assert.Equal(4, await new SqliteActivationQueue(temp.Database).CountAsync());
+    }
+
+    [Fact]
+    public async Task A_receive_is_cancelled_by_its_token()
+    {
+        using var temp = new TempDatabase();
+        var feed = new EmbeddedActivationFeed(new SqliteActivationQueue(temp.Database));
+        using var stop = new CancellationTokenSource();
+
+        ValueTask<FeedMessage> waiting = feed.ReceiveAsync(stop.Token);
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting);
+    }
+}
