@@ -20,11 +20,38 @@ need_deb() { # need_deb COMMAND PACKAGE: install PACKAGE as root when COMMAND is
 }
 
 need_deb node nodejs || exit 1
+need_deb curl curl || exit 1
 need_deb npm npm || exit 1
 # The standalone API's client test drives it with OpenWhisk's own JavaScript client (pinned in package-lock.json).
 if [ ! -d tests/openwhisk-client/node_modules/openwhisk ]; then
   npm ci --prefix tests/openwhisk-client --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1 || { echo "npm ci failed"; tail -20 "$OUT/npm-ci.log"; exit 1; }
 fi
+
+# --- Docker: a daemon for the Docker backend's tests and the image check (DESIGN.md §2) --------------
+# Started here, as root, when none answers: vfs storage and no bridge or iptables, so it needs no kernel
+# module and touches no network but loopback (containers use host networking). Stopped at exit, and only
+# when this script started it.
+docker_ok=0 docker_why="" dockerd_pid=""
+stop_dockerd() { [ -z "$dockerd_pid" ] || { kill "$dockerd_pid" 2>/dev/null; wait "$dockerd_pid" 2>/dev/null; }; }
+trap stop_dockerd EXIT
+if docker info >/dev/null 2>&1; then
+  docker_ok=1
+elif [ "$(id -u)" != 0 ]; then
+  docker_why="no Docker daemon answers and starting one needs root"
+elif need_deb dockerd docker.io; then
+  dockerd --storage-driver=vfs --bridge=none --iptables=false >"$OUT/dockerd.log" 2>&1 &
+  dockerd_pid=$!
+  for _ in $(seq 60); do
+    docker info >/dev/null 2>&1 && { docker_ok=1; break; }
+    # Ended: another daemon may have taken the socket meanwhile (a package's init script); use it if it answers.
+    kill -0 "$dockerd_pid" 2>/dev/null || { dockerd_pid=""; docker info >/dev/null 2>&1 && docker_ok=1; break; }
+    sleep 1
+  done
+  [ $docker_ok = 1 ] || { docker_why="dockerd did not answer (see .test-output/dockerd.log)"; tail -5 "$OUT/dockerd.log"; }
+else
+  docker_why="docker.io could not be installed"
+fi
+echo "docker: $([ $docker_ok = 1 ] && echo "daemon answers" || echo "unavailable: $docker_why")"
 
 # --- .NET: build once, then each test project -----------------------------------------------------
 built=0
@@ -69,6 +96,43 @@ aot_check() { # aot_check NAME PROJECT RUN...: publish PROJECT with Native AOT, 
 if [ $built = 1 ]; then
   aot_check json-smoke tests/Perf.Invoker.AotSmoke ./Perf.Invoker.AotSmoke
   aot_check host src/Host ./invoker --version
+fi
+
+# --- Docker image: built FROM scratch out of the host's AOT publish; --version, /ping, serve in it -----
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+wait_ping() { # wait_ping PORT: until the admin endpoint answers pong, 30 s at most
+  for _ in $(seq 60); do [ "$(curl -s "http://127.0.0.1:$1/ping")" = pong ] && return 0; sleep 0.5; done; return 1
+}
+image_check() {
+  local tag=perf-invoker:test version port id ok=1
+  docker/build-invoker-image.sh "$OUT/aot-host" "$tag" || return 1
+  version=$("$OUT/aot-host/invoker" --version)
+  [ "$(docker run --rm "$tag" --version)" = "$version" ] || { echo "--version in the image differs from '$version'"; return 1; }
+  # Host networking and a loopback port only (DESIGN.md §2, network rule).
+  port=$(free_port)
+  id=$(docker run -d --network host "$tag" --url "http://127.0.0.1:$port") || return 1
+  wait_ping "$port" || { echo "standalone /ping did not answer"; docker logs "$id"; ok=0; }
+  docker rm -f "$id" >/dev/null
+  # serve loads SQLite and librdkafka at start: it reaches "serving" and /ping without a broker answering.
+  port=$(free_port)
+  id=$(docker run -d --network host "$tag" serve --kafka 127.0.0.1:9 --url "http://127.0.0.1:$port") || return 1
+  wait_ping "$port" || { echo "serve /ping did not answer"; docker logs "$id"; ok=0; }
+  docker rm -f "$id" >/dev/null
+  echo "image size: $(docker image inspect -f '{{.Size}}' "$tag") bytes; invoker: $(stat -c %s "$OUT/aot-host/invoker") bytes"
+  [ $ok = 1 ]
+}
+if [ $built = 1 ] && [ -x "$OUT/aot-host/invoker" ]; then
+  if [ $docker_ok = 1 ]; then
+    if image_check >"$OUT/docker-image.log" 2>&1; then
+      passed=$((passed + 1)); echo "docker image: passed ($(grep '^image size' "$OUT/docker-image.log"))"
+    else
+      failed=$((failed + 1)); echo "docker image: failed"; tail -20 "$OUT/docker-image.log"
+    fi
+  elif [ "${CI:-}" = true ]; then
+    failed=$((failed + 1)); echo "docker image: failed ($docker_why)"
+  else
+    skipped=$((skipped + 1)); echo "docker image: skipped ($docker_why)"
+  fi
 fi
 
 # --- Node.js runtime tests --------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Threading.Channels;
 
@@ -8,8 +7,6 @@ namespace Perf.Invoker.Containers;
 /// <summary>A runtime child process as a container: SIGSTOP/SIGCONT to pause and resume, kill to destroy.</summary>
 internal sealed class ProcessContainer : IContainer
 {
-    private const string ListeningAnnouncement = "OW_RUNTIME_LISTENING ";
-
     private readonly Process _process;
     private readonly MemoryCgroup? _cgroup;
     private readonly Action _onDestroyed;
@@ -76,13 +73,13 @@ internal sealed class ProcessContainer : IContainer
         {
             while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                if (!_port.Task.IsCompleted && stream == OutputStream.Stdout && TryReadAnnouncement(line, out int port))
+                if (!_port.Task.IsCompleted && stream == OutputStream.Stdout && RuntimeOutput.TryReadPort(line, out int port))
                 {
                     _port.TrySetResult(port);
                     continue;
                 }
 
-                if (stream == OutputStream.Stderr && line.Contains("JavaScript heap out of memory", StringComparison.Ordinal))
+                if (stream == OutputStream.Stderr && RuntimeOutput.IsHeapExhausted(line))
                 {
                     _heapExhausted = true;
                 }
@@ -94,14 +91,6 @@ internal sealed class ProcessContainer : IContainer
         {
             // The pipe broke with the process; what was read has been delivered.
         }
-    }
-
-    // "OW_RUNTIME_LISTENING <port>", or "- OW_RUNTIME_LISTENING <port>" in the tagged log modes.
-    private static bool TryReadAnnouncement(string line, out int port)
-    {
-        int at = line.IndexOf(ListeningAnnouncement, StringComparison.Ordinal);
-        port = 0;
-        return at is 0 or 2 && int.TryParse(line.AsSpan(at + ListeningAnnouncement.Length), NumberStyles.None, CultureInfo.InvariantCulture, out port);
     }
 
     private async Task ExitAsync()
