@@ -13,6 +13,7 @@ internal static class OwnerTag
     public static string For(string invoker, string dataDirectory)
     {
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(dataDirectory)));
-        return $"{invoker}@{Convert.ToHexStringLower(hash, 0, 6)}";
+        // Letters, digits and '-' only: it also prefixes Docker container names.
+        return $"{invoker}-{Convert.ToHexStringLower(hash, 0, 6)}";
     }
 }

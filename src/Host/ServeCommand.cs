@@ -24,19 +24,8 @@ internal static class ServeCommand
         var records = new SqliteActivationStore(database);
         var actions = new SqliteActionStore(database);
 
-        await using IContainerFactory factory = settings.Containers == "docker"
-            ? new DockerContainerFactory(new DockerContainerFactoryOptions
-            {
-                RuntimeImage = settings.DockerImage,
-                NamePrefix = $"wsk{settings.Instance}_",
-                Network = settings.DockerNetwork,
-                UserMemoryMegabytes = settings.UserMemoryMegabytes,
-            })
-            : new ProcessContainerFactory(new ProcessContainerFactoryOptions
-            {
-                RuntimeDirectory = settings.RuntimeDirectory,
-                OwnerTag = OwnerTag.For($"wsk{settings.Instance}", settings.DataDirectory),
-            });
+        await using IContainerFactory factory = settings.Backend.CreateFactory(
+            settings.RuntimeDirectory, $"wsk{settings.Instance}_", OwnerTag.For($"wsk{settings.Instance}", settings.DataDirectory), settings.UserMemoryMegabytes);
         // OPENWHISK.md §5: containers with this invoker's prefix are removed at start, a crashed predecessor's included.
         await factory.RemoveLeftoversAsync(CancellationToken.None);
 
@@ -138,16 +127,9 @@ internal sealed class ServeSettings
 
     public Dictionary<string, string> KafkaExtra { get; init; } = [];
 
-    /// <summary>The container backend: <c>process</c> (runtimes as child processes) or <c>docker</c>.</summary>
-    public string Containers { get; init; } = "process";
+    public required ContainerBackend Backend { get; init; }
 
-    public string DockerImage { get; init; } = DefaultDockerImage;
-
-    public DockerNetwork DockerNetwork { get; init; } = DockerNetwork.Bridge;
-
-    private const string DefaultDockerImage = "perf-invoker-nodejs:latest";
-
-    public const string Help = """
+    public static string Help => $"""
         usage: invoker serve --kafka HOST:PORT [settings]
 
           --kafka HOST:PORT        Kafka bootstrap servers (INVOKER_KAFKA; required)
@@ -163,9 +145,7 @@ internal sealed class ServeSettings
           --runtime DIR            the Node.js runtime folder (INVOKER_RUNTIME; default runtimes/nodejs)
           --url URL                admin endpoint (INVOKER_URL; default http://127.0.0.1:3233)
           --kafka-option K=V       extra librdkafka setting, repeatable
-          --containers KIND        process or docker (INVOKER_CONTAINERS; default process)
-          --docker-image IMAGE     runtime image of nodejs actions (INVOKER_DOCKER_IMAGE; default perf-invoker-nodejs:latest)
-          --docker-network MODE    bridge (container address, port 8080) or host (loopback port) (INVOKER_DOCKER_NETWORK; default bridge)
+        {ContainerBackend.Help}
         """;
 
     /// <summary>Reads the settings; null with <paramref name="error"/> set when one is missing or malformed.</summary>
@@ -216,11 +196,8 @@ internal sealed class ServeSettings
             return null;
         }
 
-        string containers = Get("containers", "INVOKER_CONTAINERS") ?? "process";
-        string network = Get("docker-network", "INVOKER_DOCKER_NETWORK") ?? "bridge";
-        if (containers is not ("process" or "docker") || network is not ("bridge" or "host"))
+        if (ContainerBackend.Parse(Get, out error) is not { } backend)
         {
-            error = $"--containers must be process or docker (got '{containers}'), --docker-network bridge or host (got '{network}')";
             return null;
         }
 
@@ -239,9 +216,7 @@ internal sealed class ServeSettings
                 RuntimeDirectory = Path.GetFullPath(Get("runtime", "INVOKER_RUNTIME") ?? Path.Combine("runtimes", "nodejs")),
                 Url = Get("url", "INVOKER_URL") ?? "http://127.0.0.1:3233",
                 KafkaExtra = extra,
-                Containers = containers,
-                DockerImage = Get("docker-image", "INVOKER_DOCKER_IMAGE") ?? DefaultDockerImage,
-                DockerNetwork = network == "host" ? DockerNetwork.Host : DockerNetwork.Bridge,
+                Backend = backend,
             };
         }
         catch (FormatException e)

@@ -31,7 +31,7 @@ internal static class StandaloneCommand
             return 2;
         }
 
-        if (!File.Exists(Path.Combine(settings.RuntimeDirectory, "package.json")))
+        if (settings.Backend.Kind == "process" && !File.Exists(Path.Combine(settings.RuntimeDirectory, "package.json")))
         {
             Console.Error.WriteLine($"invoker standalone: no Node.js runtime in {settings.RuntimeDirectory} (--runtime); actions will fail to start.");
         }
@@ -42,17 +42,14 @@ internal static class StandaloneCommand
         var embedded = new EmbeddedActivationFeed(new SqliteActivationQueue(database));
         var waiters = new ActivationWaiters();
 
-        await using var factory = new ProcessContainerFactory(new ProcessContainerFactoryOptions
-        {
-            RuntimeDirectory = settings.RuntimeDirectory,
-            OwnerTag = OwnerTag.For("standalone", settings.DataDirectory),
-        });
+        string ownerTag = OwnerTag.For("standalone", settings.DataDirectory);
+        await using IContainerFactory factory = settings.Backend.CreateFactory(settings.RuntimeDirectory, ownerTag + "_", ownerTag, settings.UserMemoryMegabytes);
 
         var concurrency = new ConcurrencyRange(Max: settings.ConcurrencyMax);
         await using var pool = new ContainerPool(factory, new ContainerPoolOptions
         {
             UserMemoryMegabytes = settings.UserMemoryMegabytes,
-            NamePrefix = "wsk-standalone_",
+            NamePrefix = ownerTag + "_",
             Concurrency = concurrency,
         });
         var instance = new InvokerInstanceId

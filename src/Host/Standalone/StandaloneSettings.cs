@@ -20,11 +20,14 @@ internal sealed class StandaloneSettings
 
     public double PeekFactor { get; init; } = PeekWindow.DefaultPeekFactor;
 
-    public const string Help = """
+    public required ContainerBackend Backend { get; init; }
+
+    public static string Help => $"""
         usage: invoker [standalone] [settings]
 
         A complete mini OpenWhisk on one machine: the REST API (actions, invoke, activations) with basic auth,
-        actions run as runtimes/nodejs processes, the SQLite store and the durable embedded feed in --data.
+        actions run as runtimes/nodejs processes (or Docker containers), the SQLite store and the durable
+        embedded feed in --data.
         The first start creates a key for namespace 'guest' in DATA/namespaces and prints it.
 
           --url URL                where to listen (INVOKER_URL; default http://127.0.0.1:3233)
@@ -33,6 +36,7 @@ internal sealed class StandaloneSettings
           --user-memory MB         memory for all containers (INVOKER_USER_MEMORY_MB; default 2048)
           --concurrency-max N      largest allowed action concurrency (INVOKER_CONCURRENCY_MAX; default 500)
           --peek-factor F          concurrentPeekFactor of the feed's window (INVOKER_PEEK_FACTOR; default 0.5)
+        {ContainerBackend.Help}
         """;
 
     /// <summary>Reads the settings; null with <paramref name="error"/> set when one is malformed.</summary>
@@ -51,7 +55,7 @@ internal sealed class StandaloneSettings
             values[flag[2..]] = args[++i];
         }
 
-        string[] known = ["url", "data", "runtime", "user-memory", "concurrency-max", "peek-factor"];
+        string[] known = ["url", "data", "runtime", "user-memory", "concurrency-max", "peek-factor", .. ContainerBackend.Settings];
         if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
         {
             error = $"unknown setting '--{unknown}'";
@@ -60,11 +64,16 @@ internal sealed class StandaloneSettings
 
         string? Get(string name, string variable) => values.TryGetValue(name, out string? v) ? v : Environment.GetEnvironmentVariable(variable);
 
-        error = null;
+        if (ContainerBackend.Parse(Get, out error) is not { } backend)
+        {
+            return null;
+        }
+
         try
         {
             return new StandaloneSettings
             {
+                Backend = backend,
                 Url = Get("url", "INVOKER_URL") ?? DefaultUrl,
                 DataDirectory = Path.GetFullPath(Get("data", "INVOKER_DATA") ?? ".data"),
                 RuntimeDirectory = Path.GetFullPath(Get("runtime", "INVOKER_RUNTIME") ?? Path.Combine("runtimes", "nodejs")),

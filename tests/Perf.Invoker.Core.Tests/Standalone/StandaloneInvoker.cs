@@ -40,7 +40,7 @@ internal sealed class StandaloneInvoker : IAsyncDisposable
     }
 
     /// <summary>Starts the invoker on <paramref name="dataDirectory"/> (a new one when null) and waits until it listens.</summary>
-    public static async Task<StandaloneInvoker> StartAsync(string? dataDirectory = null, int concurrencyMax = 500, int userMemory = 2048)
+    public static async Task<StandaloneInvoker> StartAsync(string? dataDirectory = null, int concurrencyMax = 500, int userMemory = 2048, params string[] settings)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("invoker-standalone-").FullName;
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -58,6 +58,11 @@ internal sealed class StandaloneInvoker : IAsyncDisposable
         })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        foreach (string setting in settings)
+        {
+            start.ArgumentList.Add(setting);
         }
 
         var invoker = new StandaloneInvoker(Process.Start(start)!, dataDirectory);
