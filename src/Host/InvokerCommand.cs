@@ -31,7 +31,7 @@ internal static class InvokerCommand
             return 0;
         }
 
-        if (args is ["--help"] or ["-h"] or ["standalone", "--help"] or ["standalone", "-h"])
+        if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(Help);
             return 0;
