@@ -63,6 +63,13 @@ public sealed class ActivationMessageHandler(
 
     private async Task RejectAsync(ReadOnlyMemory<byte> value, string reason, CancellationToken cancellationToken)
     {
+        // JSON must be UTF-8, so a message with one bad byte anywhere (in the payload, say) fails to read as a
+        // whole. Its routing members may still be fine: read them from a copy with the bad bytes replaced (U+FFFD).
+        if (!System.Text.Unicode.Utf8.IsValid(value.Span))
+        {
+            value = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(value.Span));
+        }
+
         if (!TryRead(value, out MessageEnvelope? envelope) ||
             !TryRead(envelope.ActivationId, out ActivationId activationId) ||
             !TryRead(envelope.RootControllerIndex, out ControllerInstanceId? controller))

@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 
@@ -15,6 +17,13 @@ internal static class InvocationContent
     public static RawJson? Merge(Parameter[]? defaults, ReadOnlyMemory<byte> body, out string? error)
     {
         error = null;
+        // JSON is UTF-8; a bad byte would make the whole activation message unreadable further on.
+        if (!Utf8.IsValid(body.Span))
+        {
+            error = $"Invalid UTF-8 at byte {FirstInvalidByte(body.Span)}.";
+            return null;
+        }
+
         ReadOnlySpan<byte> span = body.Span.Trim(" \t\r\n"u8);
         if (span.IsEmpty)
         {
@@ -49,6 +58,12 @@ internal static class InvocationContent
             error = e.Message;
             return null;
         }
+        catch (InvalidOperationException e)
+        {
+            // A member name with an escape that is not valid UTF-16 (a lone \ud800).
+            error = $"a member name is not valid text: {e.Message}";
+            return null;
+        }
 
         if (defaults is not { Length: > 0 })
         {
@@ -58,6 +73,17 @@ internal static class InvocationContent
         // The body's members between its braces, kept byte for byte after the defaults it does not override.
         ReadOnlySpan<byte> members = span[1..^1].Trim(" \t\r\n"u8);
         return Write(defaults, names, members);
+    }
+
+    private static int FirstInvalidByte(ReadOnlySpan<byte> utf8)
+    {
+        int offset = 0;
+        while (Rune.DecodeFromUtf8(utf8[offset..], out _, out int consumed) == OperationStatus.Done)
+        {
+            offset += consumed;
+        }
+
+        return offset;
     }
 
     private static RawJson Write(Parameter[] defaults, HashSet<string> overridden, ReadOnlySpan<byte> members)

@@ -108,6 +108,23 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
         _sinks.AssertExactlyOneAckPerRecord();
     }
 
+    [Fact]
+    public async Task MessageWithInvalidUtf8InItsPayload_IsAcknowledgedAsAWhiskError_NamingTheByte()
+    {
+        ActivationMessage message = Activations.Message("""{"text":"BAD"}""");
+        byte[] bytes = Bytes(message);
+        int bad = bytes.AsSpan().IndexOf("BAD"u8);
+        bytes[bad] = 0xFF;
+
+        await _handler.HandleAsync(bytes);
+
+        ActivationRecord record = _sinks.Records[message.ActivationId];
+        Assert.Equal((int)ActivationStatus.WhiskError, record.Response.StatusCode);
+        Assert.Contains($"Invalid UTF-8 at byte {bad}", record.Response.Result.ToString());
+        _sinks.AssertExactlyOneAckPerRecord();
+        Assert.Empty(_factory.Created);
+    }
+
     [Theory]
     [InlineData("not json at all")]
     [InlineData("{\"activationId\":\"c7bb\"}")]

@@ -200,6 +200,19 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         await AssertErrorAsync(broken, HttpStatusCode.BadRequest, "The request content was malformed:");
     }
 
+    [Theory]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}' }, "Invalid UTF-8 at byte 2.")]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, (byte)'"', (byte)'}' }, "Invalid UTF-8 at byte 6.")]
+    public async Task Invoke_parameters_that_are_not_utf8_are_400_naming_the_byte_and_nothing_runs(byte[] body, string reason)
+    {
+        await PutAsync("utf8-only", Echo, overwrite: true);
+
+        using HttpResponseMessage response = await Guest.PostAsync("_/actions/utf8-only?blocking=true", new ByteArrayContent(body));
+
+        await AssertErrorAsync(response, HttpStatusCode.BadRequest, reason);
+        Assert.Empty(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=utf8-only"))!.AsArray());
+    }
+
     [Fact]
     public async Task A_payload_over_1_MiB_is_413_and_nothing_runs()
     {
