@@ -70,7 +70,9 @@ public sealed class ActivationMessageHandler(
             value = System.Text.Encoding.UTF8.GetBytes(System.Text.Encoding.UTF8.GetString(value.Span));
         }
 
-        if (!TryRead(value, out MessageEnvelope? envelope) ||
+        // Its payload may also nest deeper than messages are read; the envelope skips it whatever its depth (the
+        // message's size bounds that work), so that a deep payload does not hide a readable id.
+        if (!TryRead(value, out MessageEnvelope? envelope, maxDepth: int.MaxValue) ||
             !TryRead(envelope.ActivationId, out ActivationId activationId) ||
             !TryRead(envelope.RootControllerIndex, out ControllerInstanceId? controller))
         {
@@ -115,7 +117,8 @@ public sealed class ActivationMessageHandler(
         return json is { IsEmpty: false } raw && TryRead(raw.Utf8, out value);
     }
 
-    private static bool TryRead<T>(ReadOnlyMemory<byte> utf8, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value) where T : IJsonValue<T>
+    private static bool TryRead<T>(ReadOnlyMemory<byte> utf8, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out T? value, int maxDepth = JsonReader.DefaultMaxDepth)
+        where T : IJsonValue<T>
     {
         value = default;
         if (utf8.IsEmpty)
@@ -125,7 +128,7 @@ public sealed class ActivationMessageHandler(
 
         try
         {
-            value = JsonModel.Read<T>(utf8);
+            value = JsonModel.Read<T>(utf8, maxDepth);
             return true;
         }
         catch (JsonReadException)

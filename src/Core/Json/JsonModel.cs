@@ -13,7 +13,8 @@ public static class JsonModel
     /// <see cref="JsonReadException"/> with a byte offset; nothing else is thrown for bad input.
     /// Raw members of the result are slices of <paramref name="utf8"/>, which must outlive them.
     /// </summary>
-    public static T Read<T>(ReadOnlyMemory<byte> utf8) where T : IJsonValue<T>
+    /// <param name="maxDepth">How deep the document may nest; deeper is a <see cref="JsonReadException"/>.</param>
+    public static T Read<T>(ReadOnlyMemory<byte> utf8, int maxDepth = JsonReader.DefaultMaxDepth) where T : IJsonValue<T>
     {
         // JSON text is UTF-8 (RFC 8259 §8.1). Checked once up front (vectorized) so raw members, which
         // are passed on unread, are valid too.
@@ -22,7 +23,7 @@ public static class JsonModel
             ThrowInvalidUtf8(utf8.Span);
         }
 
-        var reader = new JsonReader(utf8);
+        var reader = new JsonReader(utf8, maxDepth);
         try
         {
             reader.ReadValue();

@@ -14,18 +14,18 @@ namespace Perf.Invoker.Json;
 /// </summary>
 public ref struct JsonReader
 {
-    // OPENWHISK.md §2 messages nest a few levels; 64 bounds the work a hostile document can cause.
-    private const int MaxDepth = 64;
+    /// <summary>OPENWHISK.md §2 messages nest a few levels; 64 bounds the work a hostile document can cause.</summary>
+    public const int DefaultMaxDepth = 64;
 
     private Utf8JsonReader _reader;
 
     /// <summary>The whole input; raw members are slices of it.</summary>
     private readonly ReadOnlyMemory<byte> _source;
 
-    public JsonReader(ReadOnlyMemory<byte> utf8)
+    public JsonReader(ReadOnlyMemory<byte> utf8, int maxDepth = DefaultMaxDepth)
     {
         _source = utf8;
-        _reader = new Utf8JsonReader(utf8.Span, new JsonReaderOptions { MaxDepth = MaxDepth });
+        _reader = new Utf8JsonReader(utf8.Span, new JsonReaderOptions { MaxDepth = maxDepth });
     }
 
     /// <summary>

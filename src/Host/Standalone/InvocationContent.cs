@@ -13,6 +13,9 @@ namespace Perf.Invoker.Host.Standalone;
 /// </summary>
 internal static class InvocationContent
 {
+    /// <summary>The deepest parameters that still fit in an activation message read at <see cref="JsonReader.DefaultMaxDepth"/>.</summary>
+    public const int MaxDepth = JsonReader.DefaultMaxDepth - 1;
+
     /// <summary>The merged parameters, or null with <paramref name="error"/> when the body is not one JSON object.</summary>
     public static RawJson? Merge(Parameter[]? defaults, ReadOnlyMemory<byte> body, out string? error)
     {
@@ -33,7 +36,8 @@ internal static class InvocationContent
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
         {
-            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = 64 });
+            // One level less than messages are read with: the parameters become the message's "content".
+            var reader = new Utf8JsonReader(span, new JsonReaderOptions { MaxDepth = MaxDepth });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
                 error = "the parameters must be a JSON object";

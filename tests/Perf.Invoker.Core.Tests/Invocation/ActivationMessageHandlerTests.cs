@@ -109,6 +109,20 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MessageWithAPayloadNestedDeeperThanMessagesAreRead_IsAcknowledgedAsAWhiskError()
+    {
+        ActivationMessage message = Activations.Message("""{"deep":0}""");
+        string deep = string.Concat(Enumerable.Repeat("{\"a\":", 100)) + "1" + new string('}', 100);
+
+        await _handler.HandleAsync(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Bytes(message)).Replace("""{"deep":0}""", deep)));
+
+        ActivationRecord record = _sinks.Records[message.ActivationId];
+        Assert.Equal((int)ActivationStatus.WhiskError, record.Response.StatusCode);
+        Assert.Contains("maximum configured depth of 64", record.Response.Result.ToString());
+        _sinks.AssertExactlyOneAckPerRecord();
+    }
+
+    [Fact]
     public async Task MessageWithInvalidUtf8InItsPayload_IsAcknowledgedAsAWhiskError_NamingTheByte()
     {
         ActivationMessage message = Activations.Message("""{"text":"BAD"}""");

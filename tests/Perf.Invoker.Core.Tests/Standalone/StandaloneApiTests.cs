@@ -200,6 +200,19 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         await AssertErrorAsync(broken, HttpStatusCode.BadRequest, "The request content was malformed:");
     }
 
+    [Fact]
+    public async Task Invoke_parameters_nested_deeper_than_an_activation_message_can_carry_are_400()
+    {
+        await PutAsync("deep", Echo, overwrite: true);
+        static string Nested(int depth) => string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1);
+
+        using HttpResponseMessage deepest = await Guest.PostAsync("_/actions/deep?blocking=true", Json(Nested(63)));
+        using HttpResponseMessage tooDeep = await Guest.PostAsync("_/actions/deep?blocking=true", Json(Nested(64)));
+
+        Assert.Equal(HttpStatusCode.OK, deepest.StatusCode);
+        await AssertErrorAsync(tooDeep, HttpStatusCode.BadRequest, "ObjectDepthTooLarge, 63");
+    }
+
     [Theory]
     [InlineData(new byte[] { (byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}' }, "Invalid UTF-8 at byte 2.")]
     [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, (byte)'"', (byte)'}' }, "Invalid UTF-8 at byte 6.")]
