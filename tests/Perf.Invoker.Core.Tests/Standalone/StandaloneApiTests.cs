@@ -213,6 +213,27 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         await AssertErrorAsync(tooDeep, HttpStatusCode.BadRequest, "ObjectDepthTooLarge, 63");
     }
 
+    [Fact]
+    public async Task A_result_as_deep_as_a_runtime_reply_may_nest_is_stored_in_a_record_that_can_be_read_back()
+    {
+        static string Returning(int depth) => $"function main() {{ let o = {{}}; for (let i = 1; i < {depth}; i++) o = {{ a: o }}; return o; }}";
+        await PutAsync("deepest-result", Returning(Perf.Invoker.Json.JsonReader.DefaultMaxDepth), overwrite: true);
+        await PutAsync("too-deep-result", Returning(Perf.Invoker.Json.JsonReader.DefaultMaxDepth + 1), overwrite: true);
+
+        using HttpResponseMessage deepest = await Guest.PostAsync("_/actions/deepest-result?blocking=true", Json("{}"));
+        using HttpResponseMessage tooDeep = await Guest.PostAsync("_/actions/too-deep-result?blocking=true", Json("{}"));
+
+        Assert.Equal(HttpStatusCode.OK, deepest.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, tooDeep.StatusCode);
+        using HttpResponseMessage stored = await Guest.GetAsync($"_/activations/{deepest.Headers.GetValues("x-openwhisk-activation-id").Single()}");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.Contains("\"statusCode\":0", await stored.Content.ReadAsStringAsync());
+        JsonNode rejected = await FetchActivationAsync(Guest, tooDeep.Headers.GetValues("x-openwhisk-activation-id").Single());
+        Assert.Contains("did not produce a valid JSON", (string?)rejected["response"]!["result"]!["error"]);
+        using HttpResponseMessage list = await Guest.GetAsync("_/activations?name=deepest-result");
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+    }
+
     [Theory]
     [InlineData(new byte[] { (byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}' }, "Invalid UTF-8 at byte 2.")]
     [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, (byte)'"', (byte)'}' }, "Invalid UTF-8 at byte 6.")]
