@@ -244,13 +244,22 @@ internal sealed class StandaloneApi(
             Content = content,
         };
 
+        // The action's default parameters ride in the message beside the request's: a message over what the handler
+        // reads would be accepted only to end as a whisk error, so it is refused here, before it is durable.
+        byte[] serialized = JsonModel.ToUtf8Bytes(message);
+        if (serialized.Length > ActivationMessageHandler.MaxMessageBytes)
+        {
+            await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ApiErrors.TooLargeWithDefaults(serialized.Length, ActivationMessageHandler.MaxMessageBytes));
+            return;
+        }
+
         context.Response.Headers["x-openwhisk-activation-id"] = message.ActivationId.ToString();
         // Registered before the enqueue, so a fast activation's ack cannot arrive before anyone waits for it.
         Task<ActivationRecord?>? completion = blocking ? waiters.Register(message.ActivationId) : null;
         try
         {
             // Durable before the answer: from here on a crash replays the activation instead of losing it.
-            await feed.EnqueueAsync(JsonModel.ToUtf8Bytes(message), context.RequestAborted);
+            await feed.EnqueueAsync(serialized, context.RequestAborted);
             if (completion is null)
             {
                 await WriteActivationIdAsync(context, message.ActivationId);

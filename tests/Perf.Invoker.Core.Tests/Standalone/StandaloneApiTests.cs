@@ -260,6 +260,20 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_payload_that_with_the_action_s_defaults_is_too_large_for_an_activation_message_is_413_and_nothing_runs()
+    {
+        string half = new('x', 600_000);
+        await PutAsync("big-defaults", "function main(params) { return { keys: Object.keys(params).length }; }", parameters: $$"""[{"key":"big","value":"{{half}}"}]""");
+
+        using HttpResponseMessage small = await Guest.PostAsync("_/actions/big-defaults?blocking=true&result=true", Json("""{"a":1}"""));
+        using HttpResponseMessage large = await Guest.PostAsync("_/actions/big-defaults?blocking=true&result=true", Json($$"""{"data":"{{half}}"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        await AssertErrorAsync(large, HttpStatusCode.RequestEntityTooLarge, "with the action's default parameters");
+        Assert.Single(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=big-defaults"))!.AsArray());
+    }
+
+    [Fact]
     public async Task Missing_or_wrong_credentials_are_401()
     {
         using var anonymous = new HttpClient { BaseAddress = Guest.BaseAddress };
