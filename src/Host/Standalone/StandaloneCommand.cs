@@ -117,10 +117,23 @@ internal static class StandaloneCommand
             // Stopped while sweeping: the feed below ends at once.
         }
 
-        Task feeding = feed.RunAsync(app.Lifetime.ApplicationStopping);
+        Task feeding = FeedAsync(feed, waiters, app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync();
         await feeding;
         return 0;
+    }
+
+    /// <summary>Runs the feed until the stop has drained it; blocking callers still waiting then get their activation id.</summary>
+    private static async Task FeedAsync(MessageFeed feed, ActivationWaiters waiters, CancellationToken stopping)
+    {
+        try
+        {
+            await feed.RunAsync(stopping);
+        }
+        finally
+        {
+            waiters.ReleaseAll();
+        }
     }
 
     /// <summary>The store, or null after saying in one line why the file cannot be one (not a database, not writable).</summary>
