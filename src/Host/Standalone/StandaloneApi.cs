@@ -88,6 +88,15 @@ internal sealed class StandaloneApi(
         {
             // The caller went away; nothing to answer.
         }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel found the request itself broken while the body was read (chunk framing, a body too slow to
+            // arrive): the caller's fault, with Kestrel's status and reason, not a fault of the invoker.
+            if (!context.Response.HasStarted)
+            {
+                await ErrorAsync(context, e.StatusCode, ApiErrors.Malformed(e.Message));
+            }
+        }
         catch (Exception e)
         {
             Console.Error.WriteLine($"{context.Request.Method} {context.Request.Path}: {e.GetType().Name}: {e.Message}");

@@ -274,6 +274,27 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_body_with_broken_chunked_framing_is_400_with_the_reason_not_an_internal_error()
+    {
+        await PutAsync("framed", Echo, overwrite: true);
+        var address = new Uri(fixture.Invoker.Url);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(address.Host, address.Port);
+        using System.Net.Sockets.NetworkStream stream = client.GetStream();
+        string auth = Convert.ToBase64String(Encoding.UTF8.GetBytes(fixture.Invoker.ApiKey));
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /api/v1/namespaces/_/actions/framed?blocking=true HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        string status = (await reader.ReadLineAsync())!;
+        string rest = await reader.ReadToEndAsync();
+
+        Assert.Equal("HTTP/1.1 400 Bad Request", status);
+        Assert.Contains("Bad chunk size", rest);
+        Assert.Empty(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=framed"))!.AsArray());
+    }
+
+    [Fact]
     public async Task Missing_or_wrong_credentials_are_401()
     {
         using var anonymous = new HttpClient { BaseAddress = Guest.BaseAddress };
