@@ -88,9 +88,9 @@ internal static class StandaloneCommand
         {
             await app.StartAsync();
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or InvalidOperationException)
         {
-            // Typically the port is taken, by an invoker already running on it.
+            // Typically the port is taken, by an invoker already running on it; or Kestrel refuses the address.
             Console.Error.WriteLine($"invoker standalone: {e.Message}");
             return 2;
         }
