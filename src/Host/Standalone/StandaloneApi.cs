@@ -138,6 +138,12 @@ internal sealed class StandaloneApi(
             return;
         }
 
+        if (!TryFlag(context.Request.Query, "overwrite", out bool overwrite, out string? badFlag))
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, badFlag);
+            return;
+        }
+
         if (await ReadBodyAsync(context, MaxActionBytes) is not { } body)
         {
             return;
@@ -160,7 +166,6 @@ internal sealed class StandaloneApi(
             return;
         }
 
-        bool overwrite = context.Request.Query["overwrite"] == "true";
         if (await actions.PutAsync(key.Namespace, name, spec, overwrite, context.RequestAborted) is not { } stored)
         {
             await ErrorAsync(context, StatusCodes.Status409Conflict, ApiErrors.Conflict);
@@ -172,9 +177,15 @@ internal sealed class StandaloneApi(
 
     private async Task GetActionAsync(HttpContext context, NamespaceKey key)
     {
+        if (!TryFlag(context.Request.Query, "code", out bool includeCode, out string? badFlag, absent: true))
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, badFlag);
+            return;
+        }
+
         if (await FindActionAsync(context, key) is { } action)
         {
-            await WriteAsync(context, StatusCodes.Status200OK, Describe(action, includeCode: context.Request.Query["code"] != "false"));
+            await WriteAsync(context, StatusCodes.Status200OK, Describe(action, includeCode));
         }
     }
 
@@ -219,8 +230,12 @@ internal sealed class StandaloneApi(
         }
 
         IQueryCollection query = context.Request.Query;
-        bool blocking = query["blocking"] == "true";
-        bool resultOnly = query["result"] == "true";
+        if (!TryFlag(query, "blocking", out bool blocking, out string? badFlag) || !TryFlag(query, "result", out bool resultOnly, out badFlag))
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, badFlag);
+            return;
+        }
+
         TimeSpan wait = MaxBlockingWait;
         if (query["timeout"] is [{ } timeoutText])
         {
@@ -428,6 +443,39 @@ internal sealed class StandaloneApi(
         // OpenWhisk reads limit=0 as "the default".
         limit = limit == 0 ? DefaultListLimit : limit;
         return true;
+    }
+
+    /// <summary>
+    /// A boolean query parameter as OpenWhisk's controller reads it (akka-http's Boolean unmarshaller): true, yes, on, 1
+    /// or false, no, off, 0 in any case; absent or empty is <paramref name="absent"/>, anything else a 400 with its words.
+    /// </summary>
+    private static bool TryFlag(IQueryCollection query, string name, out bool value, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error, bool absent = false)
+    {
+        error = null;
+        value = absent;
+        Microsoft.Extensions.Primitives.StringValues values = query[name];
+        string text = values.Count > 0 ? values[0] ?? string.Empty : string.Empty;
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        if (text.Equals("true", StringComparison.OrdinalIgnoreCase) || text.Equals("yes", StringComparison.OrdinalIgnoreCase) ||
+            text.Equals("on", StringComparison.OrdinalIgnoreCase) || text == "1")
+        {
+            value = true;
+            return true;
+        }
+
+        if (text.Equals("false", StringComparison.OrdinalIgnoreCase) || text.Equals("no", StringComparison.OrdinalIgnoreCase) ||
+            text.Equals("off", StringComparison.OrdinalIgnoreCase) || text == "0")
+        {
+            value = false;
+            return true;
+        }
+
+        error = $"The query parameter '{name}' was malformed:\n'{text}' is not a valid Boolean value";
+        return false;
     }
 
     private static string Route(HttpContext context, string name) => context.Request.RouteValues[name] as string ?? string.Empty;

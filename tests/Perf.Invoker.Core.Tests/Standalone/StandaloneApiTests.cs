@@ -294,6 +294,30 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         Assert.Empty(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=framed"))!.AsArray());
     }
 
+    [Theory]
+    [InlineData("blocking=TRUE&result=true")]
+    [InlineData("blocking=1&result=yes")]
+    [InlineData("blocking=on&result=On")]
+    public async Task Boolean_query_parameters_are_read_as_openwhisk_reads_them(string query)
+    {
+        await PutAsync("flags", Echo, overwrite: true);
+
+        using HttpResponseMessage response = await Guest.PostAsync($"_/actions/flags?{query}", Json("""{"flag":1}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"flag":1}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_boolean_query_parameter_that_is_not_a_boolean_is_400_and_nothing_runs()
+    {
+        await PutAsync("not-a-flag", Echo, overwrite: true);
+
+        await AssertErrorAsync(await Guest.PostAsync("_/actions/not-a-flag?blocking=maybe", Json("{}")), HttpStatusCode.BadRequest, "'maybe' is not a valid Boolean value");
+        await AssertErrorAsync(await Guest.PutAsync("_/actions/not-a-flag?overwrite=sure", Json("{}")), HttpStatusCode.BadRequest, "'sure' is not a valid Boolean value");
+        Assert.Empty(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=not-a-flag"))!.AsArray());
+    }
+
     [Fact]
     public async Task Missing_or_wrong_credentials_are_401()
     {
