@@ -319,6 +319,44 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task A_blocking_caller_that_disconnects_mid_wait_does_not_stop_the_activation_from_completing_with_a_record()
+    {
+        string gate = Path.Combine(fixture.Invoker.DataDirectory, "abandoned-gate");
+        string started = Path.Combine(fixture.Invoker.DataDirectory, "abandoned-started");
+        // The activation notes that it started, then waits for the gate: the caller is gone before it can answer.
+        await PutAsync("abandoned", $$"""
+            const fs = require('fs');
+            function main() {
+              fs.writeFileSync({{JsonSerializer.Serialize(started)}}, 'yes');
+              return new Promise(resolve => {
+                const poll = setInterval(() => { if (fs.existsSync({{JsonSerializer.Serialize(gate)}})) { clearInterval(poll); resolve({ finished: true }); } }, 5);
+              });
+            }
+            """);
+        using var caller = new CancellationTokenSource();
+
+        Task<HttpResponseMessage> blocking = Guest.PostAsync("_/actions/abandoned?blocking=true", Json("{}"), caller.Token);
+        for (int attempt = 0; attempt < 600 && !File.Exists(started); attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(File.Exists(started), "the activation started");
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocking);
+        File.WriteAllText(gate, "open");
+
+        for (int attempt = 0; attempt < 600 && JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned"))!.AsArray().Count == 0; attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        JsonNode record = JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned"))!.AsArray().Single()!;
+        Assert.Equal(0, (int?)record["response"]!["statusCode"]);
+        Assert.True((bool?)record["response"]!["result"]!["finished"]);
+    }
+
+    [Fact]
     public async Task Missing_or_wrong_credentials_are_401()
     {
         using var anonymous = new HttpClient { BaseAddress = Guest.BaseAddress };
