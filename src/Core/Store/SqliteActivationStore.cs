@@ -17,6 +17,12 @@ public sealed class SqliteActivationStore : IActivationStore
     private const string ListSql = "SELECT id, record FROM activations WHERE namespace = $namespace ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
     private const string ListByNameSql = "SELECT id, record FROM activations WHERE namespace = $namespace AND name = $name ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
 
+    /// <summary>
+    /// A record carries the action's result two levels down (<c>response.result</c>) and a result may nest as deep
+    /// as any JSON the invoker reads: read back any shallower and such a record, stored, could never be listed.
+    /// </summary>
+    private const int RecordMaxDepth = JsonReader.DefaultMaxDepth + 2;
+
     private readonly SqliteDatabase _database;
 
     public SqliteActivationStore(SqliteDatabase database) => _database = database;
@@ -101,7 +107,7 @@ public sealed class SqliteActivationStore : IActivationStore
     {
         try
         {
-            return JsonModel.Read<ActivationRecord>(json);
+            return JsonModel.Read<ActivationRecord>(json, RecordMaxDepth);
         }
         catch (JsonReadException e)
         {

@@ -15,5 +15,8 @@ internal static class ApiErrors
     public static string TooLarge(long length, long limit) =>
         $"The request content was too large: {length} bytes exceeds the allowed limit of {limit} bytes.";
 
+    public static string TooLargeWithDefaults(long length, long limit) =>
+        $"The request content was too large: with the action's default parameters the activation is {length} bytes, over the allowed limit of {limit} bytes.";
+
     public static string BadName(string what, string name) => $"The {what} name '{name}' is not valid.";
 }

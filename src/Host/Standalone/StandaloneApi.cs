@@ -88,6 +88,15 @@ internal sealed class StandaloneApi(
         {
             // The caller went away; nothing to answer.
         }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel found the request itself broken while the body was read (chunk framing, a body too slow to
+            // arrive): the caller's fault, with Kestrel's status and reason, not a fault of the invoker.
+            if (!context.Response.HasStarted)
+            {
+                await ErrorAsync(context, e.StatusCode, ApiErrors.Malformed(e.Message));
+            }
+        }
         catch (Exception e)
         {
             Console.Error.WriteLine($"{context.Request.Method} {context.Request.Path}: {e.GetType().Name}: {e.Message}");
@@ -129,6 +138,12 @@ internal sealed class StandaloneApi(
             return;
         }
 
+        if (!TryFlag(context.Request.Query, "overwrite", out bool overwrite, out string? badFlag))
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, badFlag);
+            return;
+        }
+
         if (await ReadBodyAsync(context, MaxActionBytes) is not { } body)
         {
             return;
@@ -151,7 +166,6 @@ internal sealed class StandaloneApi(
             return;
         }
 
-        bool overwrite = context.Request.Query["overwrite"] == "true";
         if (await actions.PutAsync(key.Namespace, name, spec, overwrite, context.RequestAborted) is not { } stored)
         {
             await ErrorAsync(context, StatusCodes.Status409Conflict, ApiErrors.Conflict);
@@ -163,9 +177,15 @@ internal sealed class StandaloneApi(
 
     private async Task GetActionAsync(HttpContext context, NamespaceKey key)
     {
+        if (!TryFlag(context.Request.Query, "code", out bool includeCode, out string? badFlag, absent: true))
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, badFlag);
+            return;
+        }
+
         if (await FindActionAsync(context, key) is { } action)
         {
-            await WriteAsync(context, StatusCodes.Status200OK, Describe(action, includeCode: context.Request.Query["code"] != "false"));
+            await WriteAsync(context, StatusCodes.Status200OK, Describe(action, includeCode));
         }
     }
 
@@ -210,8 +230,12 @@ internal sealed class StandaloneApi(
         }
 
         IQueryCollection query = context.Request.Query;
-        bool blocking = query["blocking"] == "true";
-        bool resultOnly = query["result"] == "true";
+        if (!TryFlag(query, "blocking", out bool blocking, out string? badFlag) || !TryFlag(query, "result", out bool resultOnly, out badFlag))
+        {
+            await ErrorAsync(context, StatusCodes.Status400BadRequest, badFlag);
+            return;
+        }
+
         TimeSpan wait = MaxBlockingWait;
         if (query["timeout"] is [{ } timeoutText])
         {
@@ -244,13 +268,22 @@ internal sealed class StandaloneApi(
             Content = content,
         };
 
+        // The action's default parameters ride in the message beside the request's: a message over what the handler
+        // reads would be accepted only to end as a whisk error, so it is refused here, before it is durable.
+        byte[] serialized = JsonModel.ToUtf8Bytes(message);
+        if (serialized.Length > ActivationMessageHandler.MaxMessageBytes)
+        {
+            await ErrorAsync(context, StatusCodes.Status413PayloadTooLarge, ApiErrors.TooLargeWithDefaults(serialized.Length, ActivationMessageHandler.MaxMessageBytes));
+            return;
+        }
+
         context.Response.Headers["x-openwhisk-activation-id"] = message.ActivationId.ToString();
         // Registered before the enqueue, so a fast activation's ack cannot arrive before anyone waits for it.
         Task<ActivationRecord?>? completion = blocking ? waiters.Register(message.ActivationId) : null;
         try
         {
             // Durable before the answer: from here on a crash replays the activation instead of losing it.
-            await feed.EnqueueAsync(JsonModel.ToUtf8Bytes(message), context.RequestAborted);
+            await feed.EnqueueAsync(serialized, context.RequestAborted);
             if (completion is null)
             {
                 await WriteActivationIdAsync(context, message.ActivationId);
@@ -410,6 +443,39 @@ internal sealed class StandaloneApi(
         // OpenWhisk reads limit=0 as "the default".
         limit = limit == 0 ? DefaultListLimit : limit;
         return true;
+    }
+
+    /// <summary>
+    /// A boolean query parameter as OpenWhisk's controller reads it (akka-http's Boolean unmarshaller): true, yes, on, 1
+    /// or false, no, off, 0 in any case; absent or empty is <paramref name="absent"/>, anything else a 400 with its words.
+    /// </summary>
+    private static bool TryFlag(IQueryCollection query, string name, out bool value, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? error, bool absent = false)
+    {
+        error = null;
+        value = absent;
+        Microsoft.Extensions.Primitives.StringValues values = query[name];
+        string text = values.Count > 0 ? values[0] ?? string.Empty : string.Empty;
+        if (text.Length == 0)
+        {
+            return true;
+        }
+
+        if (text.Equals("true", StringComparison.OrdinalIgnoreCase) || text.Equals("yes", StringComparison.OrdinalIgnoreCase) ||
+            text.Equals("on", StringComparison.OrdinalIgnoreCase) || text == "1")
+        {
+            value = true;
+            return true;
+        }
+
+        if (text.Equals("false", StringComparison.OrdinalIgnoreCase) || text.Equals("no", StringComparison.OrdinalIgnoreCase) ||
+            text.Equals("off", StringComparison.OrdinalIgnoreCase) || text == "0")
+        {
+            value = false;
+            return true;
+        }
+
+        error = $"The query parameter '{name}' was malformed:\n'{text}' is not a valid Boolean value";
+        return false;
     }
 
     private static string Route(HttpContext context, string name) => context.Request.RouteValues[name] as string ?? string.Empty;

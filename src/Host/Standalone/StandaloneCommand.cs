@@ -19,14 +19,15 @@ internal static class StandaloneCommand
 {
     public static async Task<int> RunAsync(StandaloneSettings settings)
     {
-        Directory.CreateDirectory(settings.DataDirectory);
         NamespaceKeys keys;
         try
         {
+            Directory.CreateDirectory(settings.DataDirectory);
             keys = NamespaceKeys.LoadOrCreate(settings.DataDirectory);
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
         {
+            // The operator's data directory: say what is wrong with it in one line, not with a stack trace.
             Console.Error.WriteLine($"invoker standalone: {e.Message}");
             return 2;
         }
@@ -36,7 +37,13 @@ internal static class StandaloneCommand
             Console.Error.WriteLine($"invoker standalone: no Node.js runtime in {settings.RuntimeDirectory} (--runtime); actions will fail to start.");
         }
 
-        using SqliteDatabase database = SqliteDatabase.Open(Path.Combine(settings.DataDirectory, "invoker.db"));
+        string databasePath = Path.Combine(settings.DataDirectory, "invoker.db");
+        using SqliteDatabase? database = OpenDatabase(databasePath);
+        if (database is null)
+        {
+            return 2;
+        }
+
         var records = new SqliteActivationStore(database);
         var actions = new SqliteActionStore(database);
         var embedded = new EmbeddedActivationFeed(new SqliteActivationQueue(database));
@@ -77,7 +84,17 @@ internal static class StandaloneCommand
         await using var app = AdminEndpoints.Build(settings.Url);
         AdminEndpoints.Map(app, new AdminState(new InvokerMetricsWriter(invoker.Metrics, pool, [feed], invokerSwitch), invokerSwitch));
         new StandaloneApi(keys, actions, records, embedded, waiters, new ActionValidation(concurrency), () => invokerSwitch.IsEnabled).Map(app);
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException)
+        {
+            // Typically the port is taken, by an invoker already running on it; or Kestrel refuses the address.
+            Console.Error.WriteLine($"invoker standalone: {e.Message}");
+            return 2;
+        }
+
         // The bound address, which differs from --url when it asks for port 0.
         string url = app.Urls.FirstOrDefault() ?? settings.Url;
         NamespaceKey key = keys.First;
@@ -100,9 +117,36 @@ internal static class StandaloneCommand
             // Stopped while sweeping: the feed below ends at once.
         }
 
-        Task feeding = feed.RunAsync(app.Lifetime.ApplicationStopping);
+        Task feeding = FeedAsync(feed, waiters, app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync();
         await feeding;
         return 0;
+    }
+
+    /// <summary>Runs the feed until the stop has drained it; blocking callers still waiting then get their activation id.</summary>
+    private static async Task FeedAsync(MessageFeed feed, ActivationWaiters waiters, CancellationToken stopping)
+    {
+        try
+        {
+            await feed.RunAsync(stopping);
+        }
+        finally
+        {
+            waiters.ReleaseAll();
+        }
+    }
+
+    /// <summary>The store, or null after saying in one line why the file cannot be one (not a database, not writable).</summary>
+    private static SqliteDatabase? OpenDatabase(string path)
+    {
+        try
+        {
+            return SqliteDatabase.Open(path);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"invoker standalone: {path}: {e.Message}");
+            return null;
+        }
     }
 }

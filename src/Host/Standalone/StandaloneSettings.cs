@@ -8,6 +8,9 @@ internal sealed class StandaloneSettings
 {
     public const string DefaultUrl = "http://127.0.0.1:3233";
 
+    /// <summary>The smallest action memory (ActionValidation.MinMemoryMegabytes): less could never run a container.</summary>
+    public const long MinUserMemoryMegabytes = ActionValidation.MinMemoryMegabytes;
+
     public required string Url { get; init; }
 
     public required string DataDirectory { get; init; }
@@ -69,9 +72,10 @@ internal sealed class StandaloneSettings
             return null;
         }
 
+        StandaloneSettings settings;
         try
         {
-            return new StandaloneSettings
+            settings = new StandaloneSettings
             {
                 Backend = backend,
                 Url = Get("url", "INVOKER_URL") ?? DefaultUrl,
@@ -82,10 +86,23 @@ internal sealed class StandaloneSettings
                 PeekFactor = double.Parse(Get("peek-factor", "INVOKER_PEEK_FACTOR") ?? "0.5", CultureInfo.InvariantCulture),
             };
         }
-        catch (FormatException e)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
             error = $"a setting is not a number: {e.Message}";
             return null;
         }
+
+        // Checked here, where the operator gets one line, rather than deep in the start as an unhandled exception.
+        error = settings switch
+        {
+            { UserMemoryMegabytes: < MinUserMemoryMegabytes } => $"--user-memory must be at least {MinUserMemoryMegabytes} (MB, one container of the smallest action), got {settings.UserMemoryMegabytes}",
+            { ConcurrencyMax: < 1 } => $"--concurrency-max must be at least 1, got {settings.ConcurrencyMax}",
+            { PeekFactor: var f } when !double.IsFinite(f) || f < 0 => $"--peek-factor must be a finite number of at least 0, got {settings.PeekFactor}",
+            // A malformed address is not always refused by Kestrel: 'http://[::1' would listen on every interface.
+            _ when !Uri.TryCreate(settings.Url, UriKind.Absolute, out Uri? url) || url.Scheme != Uri.UriSchemeHttp || url.PathAndQuery != "/" =>
+                $"--url must be an http:// address without a path, got '{settings.Url}'",
+            _ => null,
+        };
+        return error is null ? settings : null;
     }
 }

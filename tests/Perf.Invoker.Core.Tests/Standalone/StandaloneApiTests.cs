@@ -213,6 +213,27 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         await AssertErrorAsync(tooDeep, HttpStatusCode.BadRequest, "ObjectDepthTooLarge, 63");
     }
 
+    [Fact]
+    public async Task A_result_as_deep_as_a_runtime_reply_may_nest_is_stored_in_a_record_that_can_be_read_back()
+    {
+        static string Returning(int depth) => $"function main() {{ let o = {{}}; for (let i = 1; i < {depth}; i++) o = {{ a: o }}; return o; }}";
+        await PutAsync("deepest-result", Returning(Perf.Invoker.Json.JsonReader.DefaultMaxDepth), overwrite: true);
+        await PutAsync("too-deep-result", Returning(Perf.Invoker.Json.JsonReader.DefaultMaxDepth + 1), overwrite: true);
+
+        using HttpResponseMessage deepest = await Guest.PostAsync("_/actions/deepest-result?blocking=true", Json("{}"));
+        using HttpResponseMessage tooDeep = await Guest.PostAsync("_/actions/too-deep-result?blocking=true", Json("{}"));
+
+        Assert.Equal(HttpStatusCode.OK, deepest.StatusCode);
+        Assert.Equal(HttpStatusCode.BadGateway, tooDeep.StatusCode);
+        using HttpResponseMessage stored = await Guest.GetAsync($"_/activations/{deepest.Headers.GetValues("x-openwhisk-activation-id").Single()}");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.Contains("\"statusCode\":0", await stored.Content.ReadAsStringAsync());
+        JsonNode rejected = await FetchActivationAsync(Guest, tooDeep.Headers.GetValues("x-openwhisk-activation-id").Single());
+        Assert.Contains("did not produce a valid JSON", (string?)rejected["response"]!["result"]!["error"]);
+        using HttpResponseMessage list = await Guest.GetAsync("_/activations?name=deepest-result");
+        Assert.Equal(HttpStatusCode.OK, list.StatusCode);
+    }
+
     [Theory]
     [InlineData(new byte[] { (byte)'{', (byte)'"', 0xFF, (byte)'"', (byte)':', (byte)'1', (byte)'}' }, "Invalid UTF-8 at byte 2.")]
     [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'a', (byte)'"', (byte)':', (byte)'"', 0xC3, (byte)'"', (byte)'}' }, "Invalid UTF-8 at byte 6.")]
@@ -236,6 +257,103 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
 
         await AssertErrorAsync(response, HttpStatusCode.RequestEntityTooLarge, "exceeds the allowed limit of 1048576 bytes");
         Assert.Empty(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=big-payload"))!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_payload_that_with_the_action_s_defaults_is_too_large_for_an_activation_message_is_413_and_nothing_runs()
+    {
+        string half = new('x', 600_000);
+        await PutAsync("big-defaults", "function main(params) { return { keys: Object.keys(params).length }; }", parameters: $$"""[{"key":"big","value":"{{half}}"}]""");
+
+        using HttpResponseMessage small = await Guest.PostAsync("_/actions/big-defaults?blocking=true&result=true", Json("""{"a":1}"""));
+        using HttpResponseMessage large = await Guest.PostAsync("_/actions/big-defaults?blocking=true&result=true", Json($$"""{"data":"{{half}}"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        await AssertErrorAsync(large, HttpStatusCode.RequestEntityTooLarge, "with the action's default parameters");
+        Assert.Single(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=big-defaults"))!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_body_with_broken_chunked_framing_is_400_with_the_reason_not_an_internal_error()
+    {
+        await PutAsync("framed", Echo, overwrite: true);
+        var address = new Uri(fixture.Invoker.Url);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(address.Host, address.Port);
+        using System.Net.Sockets.NetworkStream stream = client.GetStream();
+        string auth = Convert.ToBase64String(Encoding.UTF8.GetBytes(fixture.Invoker.ApiKey));
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /api/v1/namespaces/_/actions/framed?blocking=true HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {auth}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        string status = (await reader.ReadLineAsync())!;
+        string rest = await reader.ReadToEndAsync();
+
+        Assert.Equal("HTTP/1.1 400 Bad Request", status);
+        Assert.Contains("Bad chunk size", rest);
+        Assert.Empty(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=framed"))!.AsArray());
+    }
+
+    [Theory]
+    [InlineData("blocking=TRUE&result=true")]
+    [InlineData("blocking=1&result=yes")]
+    [InlineData("blocking=on&result=On")]
+    public async Task Boolean_query_parameters_are_read_as_openwhisk_reads_them(string query)
+    {
+        await PutAsync("flags", Echo, overwrite: true);
+
+        using HttpResponseMessage response = await Guest.PostAsync($"_/actions/flags?{query}", Json("""{"flag":1}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"flag":1}""", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_boolean_query_parameter_that_is_not_a_boolean_is_400_and_nothing_runs()
+    {
+        await PutAsync("not-a-flag", Echo, overwrite: true);
+
+        await AssertErrorAsync(await Guest.PostAsync("_/actions/not-a-flag?blocking=maybe", Json("{}")), HttpStatusCode.BadRequest, "'maybe' is not a valid Boolean value");
+        await AssertErrorAsync(await Guest.PutAsync("_/actions/not-a-flag?overwrite=sure", Json("{}")), HttpStatusCode.BadRequest, "'sure' is not a valid Boolean value");
+        Assert.Empty(JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=not-a-flag"))!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_blocking_caller_that_disconnects_mid_wait_does_not_stop_the_activation_from_completing_with_a_record()
+    {
+        string gate = Path.Combine(fixture.Invoker.DataDirectory, "abandoned-gate");
+        string started = Path.Combine(fixture.Invoker.DataDirectory, "abandoned-started");
+        // The activation notes that it started, then waits for the gate: the caller is gone before it can answer.
+        await PutAsync("abandoned", $$"""
+            const fs = require('fs');
+            function main() {
+              fs.writeFileSync({{JsonSerializer.Serialize(started)}}, 'yes');
+              return new Promise(resolve => {
+                const poll = setInterval(() => { if (fs.existsSync({{JsonSerializer.Serialize(gate)}})) { clearInterval(poll); resolve({ finished: true }); } }, 5);
+              });
+            }
+            """);
+        using var caller = new CancellationTokenSource();
+
+        Task<HttpResponseMessage> blocking = Guest.PostAsync("_/actions/abandoned?blocking=true", Json("{}"), caller.Token);
+        for (int attempt = 0; attempt < 600 && !File.Exists(started); attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(File.Exists(started), "the activation started");
+        await caller.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocking);
+        File.WriteAllText(gate, "open");
+
+        for (int attempt = 0; attempt < 600 && JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned"))!.AsArray().Count == 0; attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        JsonNode record = JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned"))!.AsArray().Single()!;
+        Assert.Equal(0, (int?)record["response"]!["statusCode"]);
+        Assert.True((bool?)record["response"]!["result"]!["finished"]);
     }
 
     [Fact]

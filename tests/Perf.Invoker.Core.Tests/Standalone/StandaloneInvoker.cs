@@ -117,6 +117,9 @@ internal sealed class StandaloneInvoker : IAsyncDisposable
         Timeout = TimeSpan.FromMinutes(2),
     };
 
+    /// <summary>SIGTERM without waiting for the exit: the graceful stop begins while the test goes on.</summary>
+    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
+
     /// <summary>SIGKILL: no shutdown, runtimes orphaned, whatever was in flight is cut off.</summary>
     public void Kill()
     {
