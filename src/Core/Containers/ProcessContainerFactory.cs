@@ -110,6 +110,8 @@ public sealed class ProcessContainerFactory(ProcessContainerFactoryOptions optio
                 {
                     using var leftover = Process.GetProcessById(pid);
                     leftover.Kill(entireProcessTree: true);
+                    // Gone before the caller goes on: its memory is free, and nothing it had been sent runs any more.
+                    leftover.WaitForExit(TimeSpan.FromSeconds(10));
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)

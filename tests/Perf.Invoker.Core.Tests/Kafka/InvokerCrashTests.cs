@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Perf.Invoker.Containers;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
@@ -69,6 +70,9 @@ public sealed class InvokerCrashTests(KafkaMockBrokerFixture broker, ITestOutput
             first.WaitForExit();
         }
 
+        // The killed invoker's runtimes live on as orphans and may still start a /run they had received. Remove them
+        // (the restart's sweep would) before counting, so that "started at the kill" is final.
+        await RuntimeSweep.RemoveOrphansAsync(OwnerTag.For("wsk0", data));
         // The invoker is dead: every ack it produced is in the topic now; read them all before counting.
         acks.DrainToEnd();
         int ackedAtKill = acks.Distinct;

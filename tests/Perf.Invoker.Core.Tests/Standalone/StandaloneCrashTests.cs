@@ -3,7 +3,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
+using Perf.Invoker.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Perf.Invoker.Tests.Standalone;
@@ -71,6 +73,9 @@ public sealed class StandaloneCrashTests(ITestOutputHelper output)
             first.Kill();
         }
 
+        // The killed invoker's runtimes live on as orphans and may still start a /run they had received. Remove them
+        // (the restart's sweep would) before counting, so that "started at the kill" is final.
+        await RuntimeSweep.RemoveOrphansAsync(OwnerTag.For("standalone", data));
         recordsAtKill = RecordIds(data).Count;
         startedAtKill = File.ReadAllLines(runs).Length;
         await using (StandaloneInvoker second = await StandaloneInvoker.StartAsync(data, ConcurrencyMax, UserMemory))

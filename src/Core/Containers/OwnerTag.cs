@@ -1,14 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Perf.Invoker.Host;
+namespace Perf.Invoker.Containers;
 
 /// <summary>
 /// The tag an invoker marks its runtime processes with, and by which it removes a crashed predecessor's at start.
 /// It names the data directory too: two invokers on one machine (or tests side by side) never sweep each
 /// other's containers, while a restart on the same data directory finds its predecessor's.
 /// </summary>
-internal static class OwnerTag
+public static class OwnerTag
 {
     public static string For(string invoker, string dataDirectory)
     {
