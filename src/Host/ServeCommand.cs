@@ -94,10 +94,17 @@ internal static class ServeCommand
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"invoker{settings.Instance} also serving {concurrentConsumer.Topic} (peek window {concurrentMaxPeek})"));
         }
 
-        Task feeding = Task.WhenAll(feed.RunAsync(app.Lifetime.ApplicationStopping), concurrentFeed?.RunAsync(app.Lifetime.ApplicationStopping) ?? Task.CompletedTask);
-        await app.WaitForShutdownAsync();
-        await feeding;
-        return 0;
+        // Either feed ending by itself stops the invoker (FeedSupervisor): a fault of one is not hidden by the other running on.
+        Task invokerFeed = feed.RunAsync(app.Lifetime.ApplicationStopping);
+        Task? concurrent = concurrentFeed?.RunAsync(app.Lifetime.ApplicationStopping);
+        int exitCode = await FeedSupervisor.RunAsync(app, concurrent is null ? invokerFeed : Task.WhenAny(invokerFeed, concurrent).Unwrap(), "serve");
+        if (concurrent is not null)
+        {
+            // Both drain before the process ends; a fault was reported already.
+            await Task.WhenAll(invokerFeed, concurrent).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+
+        return exitCode;
     }
 }
 

@@ -117,10 +117,7 @@ internal static class StandaloneCommand
             // Stopped while sweeping: the feed below ends at once.
         }
 
-        Task feeding = FeedAsync(feed, waiters, app.Lifetime.ApplicationStopping);
-        await app.WaitForShutdownAsync();
-        await feeding;
-        return 0;
+        return await FeedSupervisor.RunAsync(app, FeedAsync(feed, waiters, app.Lifetime.ApplicationStopping), "standalone");
     }
 
     /// <summary>Runs the feed until the stop has drained it; blocking callers still waiting then get their activation id.</summary>

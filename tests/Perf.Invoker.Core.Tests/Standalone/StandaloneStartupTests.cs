@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Perf.Invoker.Store;
 using Perf.Invoker.Tests.Kafka;
 using Perf.Invoker.Tests.Support;
 
@@ -60,6 +61,30 @@ public sealed class StandaloneStartupTests : IDisposable
 
         Assert.Equal(2, code);
         Assert.StartsWith("invoker standalone: ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_feed_that_fails_stops_the_invoker_with_exit_code_1_instead_of_accepting_work_it_never_runs()
+    {
+        // A queue table the feed cannot read (a damaged or foreign store): its first read fails.
+        using (SqliteDatabase.Open(Path.Combine(_data, "invoker.db")))
+        {
+        }
+
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(_data, "invoker.db")};Pooling=False"))
+        {
+            connection.Open();
+            using var damage = connection.CreateCommand();
+            damage.CommandText = "DROP TABLE queue; CREATE TABLE queue(seq INTEGER PRIMARY KEY AUTOINCREMENT);";
+            damage.ExecuteNonQuery();
+        }
+
+        (int code, string error) = await RunAsync("http://127.0.0.1:0");
+
+        Assert.Equal(1, code);
+        Assert.Contains("invoker standalone: the feed stopped (SqliteException: ", error, StringComparison.Ordinal);
+        Assert.Contains("a supervisor restarts the invoker", error, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", error, StringComparison.Ordinal);
     }
 
