@@ -29,8 +29,12 @@ internal sealed class StandaloneApi(
     /// <summary>OpenWhisk's payload limit of an invocation (whisk.activation.payload.max).</summary>
     public const int MaxPayloadBytes = 1024 * 1024;
 
-    /// <summary>OpenWhisk's limit on an action document, code included (48 MB).</summary>
-    public const int MaxActionBytes = 48 * 1024 * 1024;
+    /// <summary>
+    /// OpenWhisk's limit on an action document, code included (48 MiB), less room for the /init envelope: the runtime
+    /// takes bodies up to 48 MiB (as OpenWhisk's does), and /init carries the code, as escaped as the document had it,
+    /// plus the name, main and environment (a few KiB). At the full 48 MiB an action would be stored but never start.
+    /// </summary>
+    public const int MaxActionBytes = (48 * 1024 * 1024) - (64 * 1024);
 
     /// <summary>A blocking invocation answers 202 with the activation id after this (OPENWHISK.md §7).</summary>
     public static readonly TimeSpan MaxBlockingWait = TimeSpan.FromSeconds(60);

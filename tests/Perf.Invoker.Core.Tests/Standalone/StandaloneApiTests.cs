@@ -248,6 +248,29 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public async Task An_action_as_large_as_the_api_accepts_initializes_and_runs_and_one_byte_more_is_413()
+    {
+        // StandaloneApi.MaxActionBytes: 48 MiB less room for the /init envelope, which the runtime takes up to 48 MiB.
+        const int MaxActionBytes = (48 * 1024 * 1024) - (64 * 1024);
+        string Document(int size)
+        {
+            string head = """{"exec":{"kind":"nodejs:20","code":"function main() { return { ok: true }; }\n//""";
+            const string Tail = "\"}}";
+            return head + new string('x', size - head.Length - Tail.Length) + Tail;
+        }
+
+        using HttpResponseMessage largest = await Guest.PutAsync("_/actions/largest?overwrite=true", Json(Document(MaxActionBytes)));
+        using HttpResponseMessage tooLarge = await Guest.PutAsync("_/actions/too-large?overwrite=true", Json(Document(MaxActionBytes + 1)));
+        using HttpResponseMessage run = await Guest.PostAsync("_/actions/largest?blocking=true&result=true", Json("{}"));
+
+        Assert.Equal(HttpStatusCode.OK, largest.StatusCode);
+        await AssertErrorAsync(tooLarge, HttpStatusCode.RequestEntityTooLarge, $"exceeds the allowed limit of {MaxActionBytes} bytes");
+        Assert.True(run.StatusCode == HttpStatusCode.OK, await run.Content.ReadAsStringAsync());
+        Assert.Equal("""{"ok":true}""", await run.Content.ReadAsStringAsync());
+        (await Guest.DeleteAsync("_/actions/largest")).Dispose();
+    }
+
+    [Fact]
     public async Task A_payload_over_1_MiB_is_413_and_nothing_runs()
     {
         await PutAsync("big-payload", Echo);
