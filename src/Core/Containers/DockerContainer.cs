@@ -19,18 +19,12 @@ internal sealed class DockerContainer : IContainer
     private readonly string _dockerId;
 
     private readonly Action _onDestroyed;
-    private readonly Channel<OutputLine> _output = Channel.CreateUnbounded<OutputLine>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
-
-    /// <summary>Completes with the port the runtime announced as its first stdout line (host networking only).</summary>
-    private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RuntimeOutput _output = new();
 
     private readonly object _destroyGate = new();
 
     /// <summary>The one destruction, started by the first <see cref="DestroyAsync"/>; null until then.</summary>
     private Task? _destroy;
-
-    /// <summary>Set when the runtime reported that V8 ran out of heap.</summary>
-    private volatile bool _heapExhausted;
 
     /// <summary>Set when Docker reported, after the container stopped, that the kernel killed it for its memory limit.</summary>
     private volatile bool _oomKilled;
@@ -52,18 +46,18 @@ internal sealed class DockerContainer : IContainer
 
     public string? MemoryLimitNote { get; }
 
-    public ChannelReader<OutputLine> Output => _output.Reader;
+    public ChannelReader<OutputLine> Output => _output.Lines;
 
     public Task Exited { get; }
 
-    public bool WasOutOfMemory => _heapExhausted || _oomKilled;
+    public bool WasOutOfMemory => _output.HeapExhausted || _oomKilled;
 
     public async Task<int> WaitForPortAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        Task finished = await Task.WhenAny(_port.Task, Exited, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
-        if (finished == _port.Task)
+        Task finished = await Task.WhenAny(_output.Port, Exited, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        if (finished == _output.Port)
         {
-            return await _port.Task.ConfigureAwait(false);
+            return await _output.Port.ConfigureAwait(false);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -111,18 +105,7 @@ internal sealed class DockerContainer : IContainer
     {
         foreach (string line in lines)
         {
-            if (!_port.Task.IsCompleted && stream == OutputStream.Stdout && RuntimeOutput.TryReadPort(line, out int port))
-            {
-                _port.TrySetResult(port);
-                continue;
-            }
-
-            if (stream == OutputStream.Stderr && RuntimeOutput.IsHeapExhausted(line))
-            {
-                _heapExhausted = true;
-            }
-
-            _output.Writer.TryWrite(new OutputLine(stream, line, DateTimeOffset.UtcNow));
+            _output.Deliver(stream, line);
         }
 
         lines.Clear();
@@ -142,7 +125,7 @@ internal sealed class DockerContainer : IContainer
         }
 
         await pump.ConfigureAwait(false);
-        _output.Writer.TryComplete();
+        _output.Complete();
     }
 
     public ValueTask PauseAsync(CancellationToken cancellationToken = default) =>

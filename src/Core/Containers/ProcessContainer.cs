@@ -10,10 +10,7 @@ internal sealed class ProcessContainer : IContainer
     private readonly Process _process;
     private readonly MemoryCgroup? _cgroup;
     private readonly Action _onDestroyed;
-    private readonly Channel<OutputLine> _output = Channel.CreateUnbounded<OutputLine>(new UnboundedChannelOptions { SingleWriter = false, SingleReader = true });
-
-    /// <summary>Completes with the port the runtime announced as its first stdout line.</summary>
-    private readonly TaskCompletionSource<int> _port = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly RuntimeOutput _output = new();
 
     private readonly Task _pumps;
 
@@ -21,9 +18,6 @@ internal sealed class ProcessContainer : IContainer
 
     /// <summary>The one destruction, started by the first <see cref="DestroyAsync"/>; null until then.</summary>
     private Task? _destroy;
-
-    /// <summary>Set when the runtime reported that V8 ran out of heap.</summary>
-    private volatile bool _heapExhausted;
 
     public ProcessContainer(string id, Process process, MemoryCgroup? cgroup, string? memoryLimitNote, Action onDestroyed)
     {
@@ -47,18 +41,18 @@ internal sealed class ProcessContainer : IContainer
 
     public string? MemoryLimitNote { get; }
 
-    public ChannelReader<OutputLine> Output => _output.Reader;
+    public ChannelReader<OutputLine> Output => _output.Lines;
 
     public Task Exited { get; }
 
-    public bool WasOutOfMemory => _heapExhausted || (_cgroup?.HadOutOfMemoryKill() ?? false);
+    public bool WasOutOfMemory => _output.HeapExhausted || (_cgroup?.HadOutOfMemoryKill() ?? false);
 
     public async Task<int> WaitForPortAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        Task finished = await Task.WhenAny(_port.Task, Exited, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
-        if (finished == _port.Task)
+        Task finished = await Task.WhenAny(_output.Port, Exited, Task.Delay(timeout, cancellationToken)).ConfigureAwait(false);
+        if (finished == _output.Port)
         {
-            return await _port.Task.ConfigureAwait(false);
+            return await _output.Port.ConfigureAwait(false);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -73,18 +67,7 @@ internal sealed class ProcessContainer : IContainer
         {
             while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
             {
-                if (!_port.Task.IsCompleted && stream == OutputStream.Stdout && RuntimeOutput.TryReadPort(line, out int port))
-                {
-                    _port.TrySetResult(port);
-                    continue;
-                }
-
-                if (stream == OutputStream.Stderr && RuntimeOutput.IsHeapExhausted(line))
-                {
-                    _heapExhausted = true;
-                }
-
-                _output.Writer.TryWrite(new OutputLine(stream, line, DateTimeOffset.UtcNow));
+                _output.Deliver(stream, line);
             }
         }
         catch (IOException)
@@ -97,7 +80,7 @@ internal sealed class ProcessContainer : IContainer
     {
         await _process.WaitForExitAsync().ConfigureAwait(false);
         await _pumps.ConfigureAwait(false);
-        _output.Writer.TryComplete();
+        _output.Complete();
     }
 
     public ValueTask PauseAsync(CancellationToken cancellationToken = default)

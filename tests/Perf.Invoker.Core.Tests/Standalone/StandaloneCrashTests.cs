@@ -66,7 +66,7 @@ public sealed class StandaloneCrashTests(ITestOutputHelper output)
             }
 
             File.WriteAllText(gate, "open");
-            await WaitForAsync(() => RecordIds(data).Count >= Count / 4, "a quarter of the activations completed before the kill");
+            await Eventually.True(() => RecordIds(data).Count >= Count / 4, "a quarter of the activations completed before the kill", seconds: 180, pollMilliseconds: 100);
         }
         finally
         {
@@ -80,7 +80,7 @@ public sealed class StandaloneCrashTests(ITestOutputHelper output)
         startedAtKill = File.ReadAllLines(runs).Length;
         await using (StandaloneInvoker second = await StandaloneInvoker.StartAsync(data, ConcurrencyMax, UserMemory))
         {
-            await WaitForAsync(() => RecordIds(data).Count >= Count, "every accepted activation has a record after the restart");
+            await Eventually.True(() => RecordIds(data).Count >= Count, "every accepted activation has a record after the restart", seconds: 180, pollMilliseconds: 100);
         }
 
         HashSet<string> records = RecordIds(data);
@@ -113,15 +113,6 @@ public sealed class StandaloneCrashTests(ITestOutputHelper output)
         return ids;
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        for (int i = 0; i < 1800 && !condition(); i++)
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(condition(), what);
-    }
 
     private static StringContent JsonBody<T>(T value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 }

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Standalone;
 
@@ -43,13 +44,13 @@ public sealed class StandaloneShutdownTests
                 Assert.Equal(HttpStatusCode.Accepted, running.StatusCode);
             }
 
-            await WaitForAsync(() => File.Exists(runs), "the first activation holds the only credit");
+            await Eventually.True(() => File.Exists(runs), "the first activation holds the only credit", seconds: 30, pollMilliseconds: 50);
             Task<HttpResponseMessage> blocking = first.Client.PostAsync("_/actions/held?blocking=true", JsonBody(new { }));
-            await WaitForAsync(() => QueuedCount(data) == 2, "the blocking activation is durable behind it");
+            await Eventually.True(() => QueuedCount(data) == 2, "the blocking activation is durable behind it", seconds: 30, pollMilliseconds: 50);
 
             first.Terminate();
             // Kestrel stops listening only after the stop has been signalled: from then on the feed takes nothing new.
-            await WaitForAsync(() => !IsListening(first.Url), "the stop has begun");
+            await Eventually.True(() => !IsListening(first.Url), "the stop has begun", seconds: 30, pollMilliseconds: 50);
             File.WriteAllText(gate, "open");
 
             using HttpResponseMessage answer = await blocking;
@@ -95,15 +96,6 @@ public sealed class StandaloneShutdownTests
         }
     }
 
-    private static async Task WaitForAsync(Func<bool> condition, string what)
-    {
-        for (int i = 0; i < 600 && !condition(); i++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(condition(), what);
-    }
 
     private static StringContent JsonBody<T>(T value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
 }

@@ -6,11 +6,12 @@ namespace Perf.Invoker.Tests.Support;
 /// </summary>
 internal static class Eventually
 {
-    public static async Task True(Func<bool> condition, string what, int seconds = 30)
+    /// <param name="pollMilliseconds">Between looks; longer for a condition that is costly to check (a query, a file read).</param>
+    public static async Task True(Func<bool> condition, string what, int seconds = 30, int pollMilliseconds = 10)
     {
-        for (int i = 0; i < seconds * 100 && !condition(); i++)
+        for (int i = 0; i < seconds * 1000 / pollMilliseconds && !condition(); i++)
         {
-            await Task.Delay(10);
+            await Task.Delay(pollMilliseconds);
         }
 
         Assert.True(condition(), what);
