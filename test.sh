@@ -27,7 +27,7 @@ if [ ! -d tests/openwhisk-client/node_modules/openwhisk ]; then
   npm ci --prefix tests/openwhisk-client --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1 || { echo "npm ci failed"; tail -20 "$OUT/npm-ci.log"; exit 1; }
 fi
 
-# --- Docker: a daemon for the Docker backend's tests and the image check (DESIGN.md §2) --------------
+# --- Docker: a daemon for the Docker backend's tests and the image check (docs/architecture.md §2) --------------
 # Started here, as root, when none answers: vfs storage and no bridge or iptables, so it needs no kernel
 # module and touches no network but loopback (containers use host networking). Stopped at exit, and only
 # when this script started it.
@@ -108,7 +108,7 @@ image_check() {
   docker/build-invoker-image.sh "$OUT/aot-host" "$tag" || return 1
   version=$("$OUT/aot-host/invoker" --version)
   [ "$(docker run --rm "$tag" --version)" = "$version" ] || { echo "--version in the image differs from '$version'"; return 1; }
-  # Host networking and a loopback port only (DESIGN.md §2, network rule).
+  # Host networking and a loopback port only (docs/architecture.md §2, network rule).
   port=$(free_port)
   id=$(docker run -d --network host "$tag" --url "http://127.0.0.1:$port") || return 1
   wait_ping "$port" || { echo "standalone /ping did not answer"; docker logs "$id"; ok=0; }

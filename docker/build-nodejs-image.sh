@@ -18,7 +18,7 @@ copy_with_libs "$rootfs" "$node"
 mkdir -p "$rootfs/runtime"
 cp -r runtimes/nodejs/index.js runtimes/nodejs/package.json runtimes/nodejs/lib "$rootfs/runtime/"
 
-# OpenWhisk's runtime images listen on every interface, port 8080 (OPENWHISK.md §5); ours defaults
+# OpenWhisk's runtime images listen on every interface, port 8080 (docs/openwhisk.md §5); ours defaults
 # to 127.0.0.1, so the invoker sets OW_RUNTIME_HOST for bridge networking.
 import_rootfs() {
   tar -C "$rootfs" -c . | docker import \

@@ -1,4 +1,4 @@
--- wrk script: POST a blocking, result-only invoke of ACTION with basic auth (OPENWHISK.md §8 throughput shapes).
+-- wrk script: POST a blocking, result-only invoke of ACTION with basic auth (docs/openwhisk.md §8 throughput shapes).
 -- env: OW_AUTH=uuid:key  ACTION=name
 local auth = os.getenv("OW_AUTH")
 local action = os.getenv("ACTION") or "noop"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end throughput of `invoker standalone` (OPENWHISK.md §8): wrk, C connections, blocking result-only
+# End-to-end throughput of `invoker standalone` (docs/openwhisk.md §8): wrk, C connections, blocking result-only
 # invokes of (a) throughput-async: an action resolving {done:true} after 175 ms via setTimeout, with
 # concurrency 200 and with concurrency 1; (b) throughput: a no-op action with concurrency 200.
 # usage: bench/e2e/throughput.sh PUBLISH_DIR [CONNECTIONS] [SECONDS]

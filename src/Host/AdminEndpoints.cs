@@ -5,7 +5,7 @@ using Perf.Invoker.Metrics;
 namespace Perf.Invoker.Host;
 
 /// <summary>
-/// The admin surface shared by every mode (DESIGN.md §1, host; docs/metrics.md). A host builds its Kestrel app with
+/// The admin surface shared by every mode (docs/architecture.md §1, host; docs/metrics.md). A host builds its Kestrel app with
 /// <see cref="Build"/> (which serves <c>GET /ping</c>), then calls <see cref="Map"/> with its <see cref="AdminState"/>
 /// for <c>GET /metrics</c>, <c>POST /invoker/enable</c> and <c>POST /invoker/disable</c>, and maps its own routes beside
 /// them. Handlers are plain <see cref="RequestDelegate"/>s writing bytes: no reflection, Native AOT clean.

@@ -34,7 +34,7 @@ internal sealed record ContainerBackend(string Kind, string DockerImage, DockerN
         return new ContainerBackend(kind, get("docker-image", "INVOKER_DOCKER_IMAGE") ?? DefaultDockerImage, network == "host" ? DockerNetwork.Host : DockerNetwork.Bridge);
     }
 
-    /// <param name="namePrefix">Docker container names start with it; containers with it are removed at start (OPENWHISK.md §5).</param>
+    /// <param name="namePrefix">Docker container names start with it; containers with it are removed at start (docs/openwhisk.md §5).</param>
     /// <param name="ownerTag">Process containers carry it; a restart on the same data directory removes its predecessor's.</param>
     public IContainerFactory CreateFactory(string runtimeDirectory, string namePrefix, string ownerTag, long userMemoryMegabytes) =>
         Kind == "docker"

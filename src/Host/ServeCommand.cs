@@ -26,7 +26,7 @@ internal static class ServeCommand
 
         await using IContainerFactory factory = settings.Backend.CreateFactory(
             settings.RuntimeDirectory, $"wsk{settings.Instance}_", OwnerTag.For($"wsk{settings.Instance}", settings.DataDirectory), settings.UserMemoryMegabytes);
-        // OPENWHISK.md §5: containers with this invoker's prefix are removed at start, a crashed predecessor's included.
+        // docs/openwhisk.md §5: containers with this invoker's prefix are removed at start, a crashed predecessor's included.
         await factory.RemoveLeftoversAsync(CancellationToken.None);
 
         await using var pool = new ContainerPool(factory, new ContainerPoolOptions

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Perf.Invoker.Tools.KafkaMockBroker;
 
-// Hosts librdkafka's mock cluster (DESIGN.md §2 "Kafka in tests") so tests can start, kill and restart
+// Hosts librdkafka's mock cluster (docs/architecture.md §2 "Kafka in tests") so tests can start, kill and restart
 // invokers against one broker whose topics and committed offsets outlive them.
 //
 //   KafkaMockBroker [--brokers N] [--rebalance-delay-ms MS] [--topic NAME[:PARTITIONS]]... [--ignore-stdin]

@@ -7,7 +7,7 @@ namespace Perf.Invoker.Benchmarks.Concurrency;
 
 /// <summary>
 /// One acquire + release pair of a container slot: <see cref="SlotAllocator"/> against the two limiters a user
-/// would pick instead (DESIGN.md §4), on one thread and on two threads sharing one limiter (the pool's hot path
+/// would pick instead (docs/architecture.md §4), on one thread and on two threads sharing one limiter (the pool's hot path
 /// when two activations for the same warm container arrive at once). Capacity is far above the number of threads,
 /// so every acquisition succeeds and each pair measures the uncontended or contended success path.
 /// </summary>

@@ -12,7 +12,7 @@ namespace Perf.Invoker.Benchmarks.Feed;
 /// <summary>
 /// Activations per second through the real Kafka intake: <see cref="MessageFeed"/> (credit window, offset tracker,
 /// commits) over <see cref="KafkaMessageSource"/> and <see cref="KafkaActivationConsumer"/>, a no-op handler, against the
-/// mock broker in its own process. The topics are filled first with ActivationMessage-sized messages (OPENWHISK.md §2's
+/// mock broker in its own process. The topics are filled first with ActivationMessage-sized messages (docs/openwhisk.md §2's
 /// sample, 590 B); one run is a fresh consumer group reading them from the start, timed from the consumer's start until
 /// the feed has committed every partition's end offset (the group join and the last commit included). Then the same
 /// count split over <c>invoker&lt;N&gt;</c> and <c>invoker&lt;N&gt;concurrent</c>, a feed each, with the serve windows.

@@ -20,7 +20,7 @@ namespace Perf.Invoker.Benchmarks.Json;
 [CategoriesColumn]
 public class JsonBenchmarks
 {
-    // OPENWHISK.md §2, with an id and transid as long as real controllers make them.
+    // docs/openwhisk.md §2, with an id and transid as long as real controllers make them.
     private static readonly byte[] s_message = Encoding.UTF8.GetBytes(
         """{"transid":["sid_invokerHealth_8f3c0d27a1b94c7e9f",1717171717171],"action":{"path":"guest","name":"hello","version":"0.0.1"},"revision":"3-6a8c","user":{"subject":"guest","namespace":{"name":"guest","uuid":"23bc46b1-71f6-4ed5-8c54-816aa4f8c502"},"authkey":{"api_key":"23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP"},"rights":["READ","PUT","DELETE","ACTIVATE"],"limits":{}},"activationId":"c7bb1339cb4f40e3a6ccead6c99f804e","rootControllerIndex":{"asString":"0","instanceType":"controller"},"blocking":true,"content":{"name":"John","place":"Vermont","payload":{"items":[1,2,3],"flag":true}},"initArgs":[],"lockedArgs":{}}""");
 

@@ -1,6 +1,6 @@
 namespace Perf.Invoker.Benchmarks.Store;
 
-/// <summary>The wire samples of OPENWHISK.md §2 and §4 (as in the tests' WireSamples): what the embedded feed and the invoker store.</summary>
+/// <summary>The wire samples of docs/openwhisk.md §2 and §4 (as in the tests' WireSamples): what the embedded feed and the invoker store.</summary>
 internal static class BenchmarkPayloads
 {
     public const string ActivationMessage =

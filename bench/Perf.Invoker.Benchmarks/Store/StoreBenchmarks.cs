@@ -47,7 +47,7 @@ public class StoreBenchmarks
         string naivePath = Path.Combine(_directory.FullName, "naive.db");
         _naiveConnectionString = new SqliteConnectionStringBuilder { DataSource = naivePath }.ToString();
 
-        // A real activation message and record (OPENWHISK.md §2, §4), as the embedded feed and invoker write them.
+        // A real activation message and record (docs/openwhisk.md §2, §4), as the embedded feed and invoker write them.
         _message = Encoding.UTF8.GetBytes(BenchmarkPayloads.ActivationMessage);
         _record = JsonModel.Read<ActivationRecord>(Encoding.UTF8.GetBytes(BenchmarkPayloads.ActivationRecord));
         _records.StoreAsync(_record, default).AsTask().GetAwaiter().GetResult();

@@ -1,6 +1,6 @@
 'use strict';
 // The /init and /run state machine of OpenWhisk's nodejs runtime (its src/service.js), with its
-// status codes and messages word for word, plus per-activation env and logs (OPENWHISK.md §5).
+// status codes and messages word for word, plus per-activation env and logs (docs/openwhisk.md §5).
 // Every outcome is a value { status, body }; nothing here throws for a bad request or action.
 const { Activation, runInActivation } = require('./activation');
 const { serializeError } = require('./error-serializer');

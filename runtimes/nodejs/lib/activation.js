@@ -2,7 +2,7 @@
 // An activation is the async context user code runs in: one /run, or the /init that precedes the
 // first /run of a container. AsyncLocalStorage carries it across awaits, timers and callbacks, so
 // process.env and the log streams answer for the activation that is actually running rather than
-// for whichever one last touched shared state (the OpenWhisk runtime's bug, OPENWHISK.md §5).
+// for whichever one last touched shared state (the OpenWhisk runtime's bug, docs/openwhisk.md §5).
 const { AsyncLocalStorage } = require('node:async_hooks');
 
 const storage = new AsyncLocalStorage();

@@ -1,5 +1,5 @@
 'use strict';
-// The runtime's HTTP/1.1 endpoint (OPENWHISK.md §5): POST /init and POST /run with JSON bodies,
+// The runtime's HTTP/1.1 endpoint (docs/openwhisk.md §5): POST /init and POST /run with JSON bodies,
 // JSON answers, keep-alive connections that the invoker's pool owns for as long as it likes.
 const http = require('node:http');
 

@@ -8,18 +8,18 @@ namespace Perf.Invoker.Concurrency;
 /// The activation slots of one container: how many activations it may run at once (its action's
 /// <c>limits.concurrency</c>) and how many it runs now. Both numbers live in one 64-bit word that changes
 /// only by compare-and-swap, so taking and giving back a slot takes no lock and allocates nothing
-/// (DESIGN.md §1 "slots"). Because capacity and in-flight change together in one atomic step, a resize can
+/// (docs/architecture.md §1 "slots"). Because capacity and in-flight change together in one atomic step, a resize can
 /// never interleave with an acquire into more activations in flight than the capacity allows
-/// (DESIGN.md §3 invariant 4) — the reason Knative's activator packs its breaker the same way.
+/// (docs/architecture.md §3 invariant 4) — the reason Knative's activator packs its breaker the same way.
 /// </summary>
 /// <remarks>
 /// <para>Every successful change reports the scheduling transition it caused (<see cref="SlotTransitions"/>),
 /// and since each change is one CAS, exactly one caller sees each transition: the pool keeps its index of
-/// warm containers with a free slot from these reports, with no lock (DESIGN.md §1 hot path).</para>
+/// warm containers with a free slot from these reports, with no lock (docs/architecture.md §1 hot path).</para>
 /// <para>Shrinking below the number in flight revokes nothing: held slots stay valid and are released as
 /// usual, and new acquisitions fail until in-flight is below the new capacity. <see cref="Close"/> is the
 /// terminal shrink to zero for a container that must take no more work but lets what runs finish
-/// (OPENWHISK.md §6 run failure).</para>
+/// (docs/openwhisk.md §6 run failure).</para>
 /// </remarks>
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed class SlotAllocator
@@ -53,7 +53,7 @@ public sealed class SlotAllocator
     /// <summary>How many slots may be held at once; 0 once closed.</summary>
     public int Capacity => CapacityOf(Volatile.Read(ref _padded.State));
 
-    /// <summary>No slot is free (busy in OpenWhisk terms, OPENWHISK.md §6); always true once closed.</summary>
+    /// <summary>No slot is free (busy in OpenWhisk terms, docs/openwhisk.md §6); always true once closed.</summary>
     public bool IsFull => IsFullState(Volatile.Read(ref _padded.State));
 
     /// <summary><see cref="Close"/> was called: no slot will be handed out again.</summary>
@@ -88,7 +88,7 @@ public sealed class SlotAllocator
 
     /// <summary>
     /// Gives back one slot taken by <see cref="TryAcquire()"/>. Reports <see cref="SlotTransitions.BecameFree"/> on
-    /// the first completion of a busy container (OPENWHISK.md §6), <see cref="SlotTransitions.BecameIdle"/> when
+    /// the first completion of a busy container (docs/openwhisk.md §6), <see cref="SlotTransitions.BecameIdle"/> when
     /// nothing is left in flight, and <see cref="SlotTransitions.Drained"/> for the last release after <see cref="Close"/>.
     /// </summary>
     /// <exception cref="InvalidOperationException">Nothing is in flight: more releases than acquisitions.</exception>
@@ -147,7 +147,7 @@ public sealed class SlotAllocator
     }
 
     /// <summary>
-    /// Stops handing out slots for good while the held ones finish (OPENWHISK.md §6: a run failure stops new work,
+    /// Stops handing out slots for good while the held ones finish (docs/openwhisk.md §6: a run failure stops new work,
     /// lets the others finish, then removes the container). Reports <see cref="SlotTransitions.Drained"/> here when
     /// nothing was in flight, otherwise the last <see cref="Release"/> reports it; a second Close reports nothing.
     /// </summary>

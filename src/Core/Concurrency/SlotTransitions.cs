@@ -18,13 +18,13 @@ public enum SlotTransitions : byte
     /// <summary>The change left the free/busy and idle state as it was.</summary>
     None = 0,
 
-    /// <summary>The container had a free slot before and has none now: free → busy (OPENWHISK.md §6).</summary>
+    /// <summary>The container had a free slot before and has none now: free → busy (docs/openwhisk.md §6).</summary>
     BecameFull = 1,
 
-    /// <summary>The container had no free slot before and has one now: busy → free on the first completion (OPENWHISK.md §6).</summary>
+    /// <summary>The container had no free slot before and has one now: busy → free on the first completion (docs/openwhisk.md §6).</summary>
     BecameFree = 2,
 
-    /// <summary>In-flight dropped to zero: the container is idle (pause and eviction candidates, OPENWHISK.md §6).</summary>
+    /// <summary>In-flight dropped to zero: the container is idle (pause and eviction candidates, docs/openwhisk.md §6).</summary>
     BecameIdle = 4,
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 
 namespace Perf.Invoker.Concurrency;
 
-/// <summary>Cold throw paths, kept out of line so that the CAS loops that call them stay small and inlinable (STYLE.md).</summary>
+/// <summary>Cold throw paths, kept out of line so that the CAS loops that call them stay small and inlinable.</summary>
 internal static class ThrowHelper
 {
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]

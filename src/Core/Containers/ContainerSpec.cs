@@ -1,6 +1,6 @@
 namespace Perf.Invoker.Containers;
 
-/// <summary>What to start: one container for one action of one invocation namespace (OPENWHISK.md §6).</summary>
+/// <summary>What to start: one container for one action of one invocation namespace (docs/openwhisk.md §6).</summary>
 public sealed record ContainerSpec
 {
     /// <summary>Unique, with the invoker's prefix (<c>wsk0_12_guest_hello</c>), so leftovers can be found and removed.</summary>

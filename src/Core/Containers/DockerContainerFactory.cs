@@ -8,8 +8,8 @@ using Docker.DotNet.Unix;
 namespace Perf.Invoker.Containers;
 
 /// <summary>
-/// The Docker container backend (DESIGN.md §2: Docker.DotNet.Enhanced, which runs under Native AOT):
-/// containers created as OpenWhisk's invoker creates them (OPENWHISK.md §5), named with the invoker's
+/// The Docker container backend (docs/architecture.md §2: Docker.DotNet.Enhanced, which runs under Native AOT):
+/// containers created as OpenWhisk's invoker creates them (docs/openwhisk.md §5), named with the invoker's
 /// prefix so that <see cref="RemoveLeftoversAsync"/> finds what a crashed invoker left behind.
 /// </summary>
 public sealed class DockerContainerFactory : IContainerFactory

@@ -10,7 +10,7 @@ public enum DockerNetwork : byte
     Host,
 }
 
-/// <summary>Settings of the Docker container backend (OPENWHISK.md §5, container creation).</summary>
+/// <summary>Settings of the Docker container backend (docs/openwhisk.md §5, container creation).</summary>
 public sealed class DockerContainerFactoryOptions
 {
     /// <summary>The Docker Engine API's Unix socket (<c>unix://</c>; the factory uses the Unix transport only).</summary>

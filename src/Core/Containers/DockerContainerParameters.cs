@@ -3,7 +3,7 @@ using Docker.DotNet.Models;
 
 namespace Perf.Invoker.Containers;
 
-/// <summary>The create request for one action container, with OpenWhisk's limits and environment (OPENWHISK.md §5).</summary>
+/// <summary>The create request for one action container, with OpenWhisk's limits and environment (docs/openwhisk.md §5).</summary>
 internal static class DockerContainerParameters
 {
     /// <summary>The runtime's port with bridge networking, as in OpenWhisk.</summary>

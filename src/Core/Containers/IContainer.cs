@@ -37,7 +37,7 @@ public interface IContainer : IAsyncDisposable
     /// <summary>True when the runtime was killed for exceeding its memory limit.</summary>
     bool WasOutOfMemory { get; }
 
-    /// <summary>Stops scheduling the runtime's processes (idle containers, OPENWHISK.md §6).</summary>
+    /// <summary>Stops scheduling the runtime's processes (idle containers, docs/openwhisk.md §6).</summary>
     ValueTask PauseAsync(CancellationToken cancellationToken = default);
 
     ValueTask ResumeAsync(CancellationToken cancellationToken = default);
@@ -56,5 +56,5 @@ public interface IContainerFactory : IAsyncDisposable
     ValueTask RemoveLeftoversAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A container could not be started: the activation gets "Failed to provision resources to run the action." (OPENWHISK.md §4).</summary>
+/// <summary>A container could not be started: the activation gets "Failed to provision resources to run the action." (docs/openwhisk.md §4).</summary>
 public sealed class ContainerStartException(string message, Exception? inner = null) : Exception(message, inner);

@@ -10,7 +10,7 @@ namespace Perf.Invoker.Feed;
 /// </summary>
 /// <remarks>
 /// The loop waits for a credit to be <em>free</em>, receives, and only then takes it, so a credit is never held by a
-/// receive that has not produced an activation yet: credits in use equal activations in flight (DESIGN.md §3
+/// receive that has not produced an activation yet: credits in use equal activations in flight (docs/architecture.md §3
 /// invariant 2). Only the loop takes credits, so a free credit cannot be taken by someone else in between.
 /// </remarks>
 internal sealed class CreditWindow : IValueTaskSource

@@ -1,7 +1,7 @@
 namespace Perf.Invoker.Feed;
 
 /// <summary>
-/// Where a <see cref="MessageFeed"/> takes its messages from: a Kafka consumer of <c>invoker&lt;N&gt;</c> (OPENWHISK.md §1)
+/// Where a <see cref="MessageFeed"/> takes its messages from: a Kafka consumer of <c>invoker&lt;N&gt;</c> (docs/openwhisk.md §1)
 /// or the durable embedded queue. Only the feed's one poll loop calls <see cref="ReceiveAsync"/>, one call at a
 /// time, and only while the peek window has a free credit, so a source never needs to buffer what it cannot hand out.
 /// </summary>

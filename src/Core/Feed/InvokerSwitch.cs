@@ -3,7 +3,7 @@ namespace Perf.Invoker.Feed;
 /// <summary>
 /// Whether the invoker takes new work: the operator's switch behind <c>POST /invoker/enable|disable</c>. While it
 /// is off, every <see cref="MessageFeed"/> given it stops polling its source (as with a full window) and lets what
-/// runs finish, and the health pinger says <c>isEnabled: false</c> (OPENWHISK.md §3), so controllers stop sending.
+/// runs finish, and the health pinger says <c>isEnabled: false</c> (docs/openwhisk.md §3), so controllers stop sending.
 /// </summary>
 public sealed class InvokerSwitch
 {

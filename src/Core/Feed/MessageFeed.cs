@@ -5,9 +5,9 @@ namespace Perf.Invoker.Feed;
 
 /// <summary>
 /// Takes messages from an <see cref="IMessageSource"/> and dispatches each to a <see cref="FeedHandler"/> without
-/// waiting for it, at most <see cref="MessageFeedOptions.MaxPeek"/> at once (OPENWHISK.md §7). Each dispatched
+/// waiting for it, at most <see cref="MessageFeedOptions.MaxPeek"/> at once (docs/openwhisk.md §7). Each dispatched
 /// message holds one credit of that window and one offset of its partition's <see cref="OffsetTracker"/>; both are
-/// given back exactly once, in a <c>finally</c>, however the handler ends (DESIGN.md §3 invariant 2). Commits carry
+/// given back exactly once, in a <c>finally</c>, however the handler ends (docs/architecture.md §3 invariant 2). Commits carry
 /// the lowest incomplete offset of each partition (invariant 3), batched by count and by time, and flushed on
 /// revocation and at shutdown.
 /// <para>
@@ -84,7 +84,7 @@ public sealed class MessageFeed : IPartitionListener
     /// <summary>The peek window: credits in all.</summary>
     public int MaxPeek => _window.Capacity;
 
-    /// <summary>Credits in use: activations between dispatch and completion (DESIGN.md §3 invariant 2).</summary>
+    /// <summary>Credits in use: activations between dispatch and completion (docs/architecture.md §3 invariant 2).</summary>
     public int CreditsInUse => _window.InUse;
 
     /// <summary>The poll loop sleeps because the window is full: the source is not being polled.</summary>

@@ -3,7 +3,7 @@ namespace Perf.Invoker.Feed;
 /// <summary>Settings of a <see cref="MessageFeed"/>.</summary>
 public sealed class MessageFeedOptions
 {
-    /// <summary>Activations in flight at most: the peek window (<see cref="PeekWindow.MaxPeek"/>, OPENWHISK.md §7). At least 1.</summary>
+    /// <summary>Activations in flight at most: the peek window (<see cref="PeekWindow.MaxPeek"/>, docs/openwhisk.md §7). At least 1.</summary>
     public required int MaxPeek { get; init; }
 
     /// <summary>A partition commits after this many completions since its last commit, if the timer has not already.</summary>
@@ -14,7 +14,7 @@ public sealed class MessageFeedOptions
 
     /// <summary>
     /// Told about each handler task that ended faulted or cancelled (the offset and credit are given back all the same).
-    /// The host's handler should turn failures into records and acks itself (DESIGN.md §3 invariant 1); this is for
+    /// The host's handler should turn failures into records and acks itself (docs/architecture.md §3 invariant 1); this is for
     /// logging what slipped through. Must not throw.
     /// </summary>
     public Action<FeedMessage, Exception>? OnHandlerFault { get; init; }

@@ -6,7 +6,7 @@ namespace Perf.Invoker.Feed;
 /// <summary>
 /// The offsets of one partition between dispatch and completion, and the offset that may be committed: the lowest
 /// one not yet completed, or one past the last tracked when all have completed (Kafka commits the next offset to
-/// consume; DESIGN.md §3 invariant 3). Completions arrive in any order.
+/// consume; docs/architecture.md §3 invariant 3). Completions arrive in any order.
 /// </summary>
 /// <remarks>
 /// In-flight offsets are bits in a ring over <c>[committable, next)</c>: tracking sets a bit, completing clears it,

@@ -1,7 +1,7 @@
 namespace Perf.Invoker.Feed;
 
 /// <summary>
-/// How many activations an invoker takes from its feed before any complete (OPENWHISK.md §7):
+/// How many activations an invoker takes from its feed before any complete (docs/openwhisk.md §7):
 /// <c>maxContainers = userMemory / 128 MB</c>; <c>maxPeek = max(maxContainers, floor(maxContainers × concurrency.max × peekFactor))</c>.
 /// </summary>
 /// <remarks>
@@ -10,7 +10,7 @@ namespace Perf.Invoker.Feed;
 /// own: <c>invoker&lt;N&gt;</c>, whose actions run one per container, gets <see cref="NonConcurrentMaxPeek"/>
 /// (<c>maxContainers</c>: more in flight could only wait in the pool's buffer), and <c>invoker&lt;N&gt;concurrent</c> keeps
 /// <see cref="MaxPeek"/>. So in flight at most are <c>maxPeek + maxContainers</c>, never more than twice the single window,
-/// and that sum bounds what a crash may re-run (DESIGN.md §3 invariant 3).
+/// and that sum bounds what a crash may re-run (docs/architecture.md §3 invariant 3).
 /// </remarks>
 public static class PeekWindow
 {

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 
 namespace Perf.Invoker.Feed;
 
-/// <summary>Cold throw paths, kept out of line so that the per-activation methods stay small (STYLE.md). Programmer errors only.</summary>
+/// <summary>Cold throw paths, kept out of line so that the per-activation methods stay small. Programmer errors only.</summary>
 internal static class ThrowHelper
 {
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]

@@ -9,11 +9,11 @@ namespace Perf.Invoker.Http;
 /// Talks to one action container: /init once, /run per activation, over a keep-alive pool of at most
 /// the container's concurrency connections. Bodies are written by the generated JSON code straight
 /// into the request buffer; every outcome, a broken reply included, maps to an <see cref="ActionResponse"/>
-/// with OpenWhisk's status and message (OPENWHISK.md §4–5).
+/// with OpenWhisk's status and message (docs/openwhisk.md §4–5).
 /// </summary>
 public sealed class ActionClient : IDisposable
 {
-    /// <summary>OPENWHISK.md §5: a result over 1 MiB is an application error, truncated.</summary>
+    /// <summary>docs/openwhisk.md §5: a result over 1 MiB is an application error, truncated.</summary>
     public const int DefaultMaxResultLength = 1024 * 1024;
 
     private static readonly Http1BodyWriter<InitRequest> s_writeInit = static (body, request) => JsonModel.Write(body, request);
@@ -93,7 +93,7 @@ public sealed class ActionClient : IDisposable
         }
     }
 
-    // OPENWHISK.md §5: 200 + object → success, or application error if it has "error"; 200 + array →
+    // docs/openwhisk.md §5: 200 + object → success, or application error if it has "error"; 200 + array →
     // success; non-200 → developer error (its "error" if present); unparsable → developer error;
     // over the limit → application error, truncated.
     private ActionResponse MapRunReply(in Http1Response response)

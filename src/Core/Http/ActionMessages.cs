@@ -1,6 +1,6 @@
 namespace Perf.Invoker.Http;
 
-/// <summary>OpenWhisk's activation messages, word for word (OPENWHISK.md §4; ActivationResponse.scala's Messages).</summary>
+/// <summary>OpenWhisk's activation messages, word for word (docs/openwhisk.md §4; ActivationResponse.scala's Messages).</summary>
 public static class ActionMessages
 {
     public const string AbnormalRun = "The action did not produce a valid response and exited unexpectedly.";

@@ -9,7 +9,7 @@ public enum ActionResponseKind : byte
     /// <summary>The runtime answered; <see cref="ActionResponse.Status"/> says how the activation went.</summary>
     Answered,
 
-    /// <summary>No answer within the action's time limit (OPENWHISK.md §4: timeout annotation).</summary>
+    /// <summary>No answer within the action's time limit (docs/openwhisk.md §4: timeout annotation).</summary>
     TimedOut,
 
     /// <summary>The connection closed without a response: the runtime crashed or exited.</summary>
@@ -17,13 +17,13 @@ public enum ActionResponseKind : byte
 
     /// <summary>
     /// The runtime could not take the request (503, or a refused connection on a running container):
-    /// nothing ran, so the activation is rescheduled elsewhere rather than failed (OPENWHISK.md §6).
+    /// nothing ran, so the activation is rescheduled elsewhere rather than failed (docs/openwhisk.md §6).
     /// </summary>
     Reschedule,
 }
 
 /// <summary>
-/// The outcome of one /init or /run, mapped to OpenWhisk's activation response (OPENWHISK.md §4–5).
+/// The outcome of one /init or /run, mapped to OpenWhisk's activation response (docs/openwhisk.md §4–5).
 /// A broken reply is a value here, never an exception.
 /// </summary>
 public readonly struct ActionResponse
@@ -48,7 +48,7 @@ public readonly struct ActionResponse
 
     public bool IsSuccess => Kind == ActionResponseKind.Answered && Status == ActivationStatus.Success;
 
-    /// <summary>Statuses 0 and 1 keep the container; 2 and 3 destroy it (OPENWHISK.md §4).</summary>
+    /// <summary>Statuses 0 and 1 keep the container; 2 and 3 destroy it (docs/openwhisk.md §4).</summary>
     public bool KeepsContainer => Kind == ActionResponseKind.Answered && Status is ActivationStatus.Success or ActivationStatus.ApplicationError;
 
     public ActivationResponse ToActivationResponse() => new() { StatusCode = (int)Status, Result = Result.IsEmpty ? null : Result, Size = Size };

@@ -12,13 +12,13 @@ public sealed class Http1ConnectionPoolOptions
     /// <summary>Host field of every request; defaults to the endpoint's address and port (TCP) or "localhost" (Unix socket).</summary>
     public string? Host { get; init; }
 
-    /// <summary>Most connections open at once: the container's concurrency (OPENWHISK.md §5). Further requests wait in FIFO order.</summary>
+    /// <summary>Most connections open at once: the container's concurrency (docs/openwhisk.md §5). Further requests wait in FIFO order.</summary>
     public int MaxConnections { get; init; } = 1;
 
     /// <summary>How long one connection attempt may take; <see cref="Timeout.InfiniteTimeSpan"/> for the request deadline alone.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Pause between connection attempts when a request asked to retry refused connections (OPENWHISK.md §5: ~50 ms).</summary>
+    /// <summary>Pause between connection attempts when a request asked to retry refused connections (docs/openwhisk.md §5: ~50 ms).</summary>
     public TimeSpan ConnectRetryInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
@@ -32,7 +32,7 @@ public sealed class Http1ConnectionPoolOptions
     /// <summary>Cap on a response's status line and fields (and its trailer section); past it the result is <see cref="Http1Outcome.HeadersTooLarge"/>.</summary>
     public int MaxResponseHeadersLength { get; init; } = 64 * 1024;
 
-    /// <summary>Cap on the response body kept; past it the body is truncated and the response says so (OPENWHISK.md §5: 1 MiB).</summary>
+    /// <summary>Cap on the response body kept; past it the body is truncated and the response says so (docs/openwhisk.md §5: 1 MiB).</summary>
     public int MaxResponseBodyLength { get; init; } = 1024 * 1024;
 
     /// <summary>Request and response buffers up to this size stay with the pool between requests; larger ones go back to the array pool.</summary>

@@ -232,7 +232,7 @@ internal sealed partial class Http1Exchange
             _parser.ContentLength, _parser.IsBodyTruncated, SocketError.Success);
     }
 
-    /// <summary>Opens a connection in the slot this exchange holds, retrying refusals until the deadline when asked to (OPENWHISK.md §5).</summary>
+    /// <summary>Opens a connection in the slot this exchange holds, retrying refusals until the deadline when asked to (docs/openwhisk.md §5).</summary>
     private async ValueTask<(Http1Connection? Connection, Http1Outcome Outcome)> ConnectAsync(CancellationToken token)
     {
         bool refused = false;

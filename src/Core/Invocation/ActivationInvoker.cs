@@ -7,9 +7,9 @@ using Perf.Invoker.Pool;
 namespace Perf.Invoker.Invocation;
 
 /// <summary>
-/// Runs one parsed activation end to end: through the pool, into an activation record (OPENWHISK.md
+/// Runs one parsed activation end to end: through the pool, into an activation record (docs/openwhisk.md
 /// §4, with OpenWhisk's annotations), into the store, and out as exactly one acknowledgement
-/// (OPENWHISK.md §3). Every path, failures included, produces a record and an ack, and is counted in
+/// (docs/openwhisk.md §3). Every path, failures included, produces a record and an ack, and is counted in
 /// <see cref="Metrics"/>.
 /// </summary>
 public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store, IAcknowledgementSink acks, InvokerInstanceId instance, TimeProvider? time = null, InvokerMetrics? metrics = null)
@@ -35,7 +35,7 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // Invariant 1 (DESIGN.md §3): an unexpected fault is still a record and an ack, as a whisk error. No start:
+                // Invariant 1 (docs/architecture.md §3): an unexpected fault is still a record and an ack, as a whisk error. No start:
                 // nothing ran (the record starts when the activation was received).
                 run = new ActivationRun(ActionResponse.WhiskError(ActionMessages.ResourceError), default, _time.GetUtcNow(), null, [], false, null);
             }
@@ -63,7 +63,7 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         await AcknowledgeAsync(record, controller, transid, blocking, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends the ack of OPENWHISK.md §3 for a record: Combined when blocking, Completion otherwise.</summary>
+    /// <summary>Sends the ack of docs/openwhisk.md §3 for a record: Combined when blocking, Completion otherwise.</summary>
     public async Task AcknowledgeAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, CancellationToken cancellationToken)
     {
         bool systemError = record.Response.IsWhiskError;

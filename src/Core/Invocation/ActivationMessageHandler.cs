@@ -5,7 +5,7 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Invocation;
 
 /// <summary>
-/// What the feed runs for each message (DESIGN.md §1): parse, suppress a duplicate, look the action up,
+/// What the feed runs for each message (docs/architecture.md §1): parse, suppress a duplicate, look the action up,
 /// invoke. Bad input never stalls a partition (invariant 7): a message that cannot be parsed is
 /// acknowledged as a whisk error when its activation id and controller can be read, otherwise reported
 /// and skipped; either way the handler completes and the offset moves on.
@@ -17,7 +17,7 @@ public sealed class ActivationMessageHandler(
     Action<string>? report = null,
     TimeProvider? time = null)
 {
-    /// <summary>OPENWHISK.md §1: 1 MiB of payload plus some overhead.</summary>
+    /// <summary>docs/openwhisk.md §1: 1 MiB of payload plus some overhead.</summary>
     public const int MaxMessageBytes = (1024 * 1024) + (6 * 1024);
 
     /// <summary>OpenWhisk's message when an action disappears between the controller and the invoker.</summary>

@@ -2,7 +2,7 @@ using Perf.Invoker.Model;
 
 namespace Perf.Invoker.Invocation;
 
-/// <summary>Where finished activations go: the store keeps the record (OPENWHISK.md §4).</summary>
+/// <summary>Where finished activations go: the store keeps the record (docs/openwhisk.md §4).</summary>
 public interface IActivationStore
 {
     ValueTask StoreAsync(ActivationRecord record, CancellationToken cancellationToken);
@@ -13,7 +13,7 @@ public interface IActivationStore
 
 /// <summary>
 /// Where acknowledgements go: Kafka's <c>completed&lt;C&gt;</c> in a cluster, waiting callers in standalone
-/// mode. Each activation gets exactly one completion (OPENWHISK.md §3).
+/// mode. Each activation gets exactly one completion (docs/openwhisk.md §3).
 /// </summary>
 public interface IAcknowledgementSink
 {

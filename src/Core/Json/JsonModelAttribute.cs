@@ -4,7 +4,7 @@ namespace Perf.Invoker.Json;
 /// Marks a top-level partial type whose JSON reader and writer the Perf.Invoker source generator emits.
 /// Its JSON members are its public instance properties with an <c>init</c> or <c>set</c> accessor, in
 /// declaration order: <c>required</c> ones must be present on read; nullable ones are optional and are
-/// omitted on write when null (OPENWHISK.md §2); the rest are optional on read and always written.
+/// omitted on write when null (docs/openwhisk.md §2); the rest are optional on read and always written.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, Inherited = false)]
 public sealed class JsonModelAttribute : Attribute;

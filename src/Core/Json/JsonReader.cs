@@ -14,7 +14,7 @@ namespace Perf.Invoker.Json;
 /// </summary>
 public ref struct JsonReader
 {
-    /// <summary>OPENWHISK.md §2 messages nest a few levels; 64 bounds the work a hostile document can cause.</summary>
+    /// <summary>docs/openwhisk.md §2 messages nest a few levels; 64 bounds the work a hostile document can cause.</summary>
     public const int DefaultMaxDepth = 64;
 
     private Utf8JsonReader _reader;
@@ -210,7 +210,7 @@ public ref struct JsonReader
         return value;
     }
 
-    // Cold paths: kept out of line so the hot readers stay small (STYLE.md, ThrowHelper).
+    // Cold paths: kept out of line so the hot readers stay small (the ThrowHelper pattern: the JIT does not inline methods that throw).
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public readonly void ThrowUnexpected(string expected) =>

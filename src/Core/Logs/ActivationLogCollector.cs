@@ -5,14 +5,14 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Logs;
 
 /// <summary>
-/// Reads one container's output and attributes every line to its activation (DESIGN.md §3,
+/// Reads one container's output and attributes every line to its activation (docs/architecture.md §3,
 /// invariant 6). Tagged runtimes name the activation on every line, so overlapping activations are
 /// told apart; OpenWhisk's sentinel format only delimits activations that run one after another, so
 /// with it each stream walks a FIFO of activations, moving on at each sentinel.
 /// </summary>
 public sealed class ActivationLogCollector
 {
-    /// <summary>The sentinel line OpenWhisk's runtimes write after each activation (OPENWHISK.md §5).</summary>
+    /// <summary>The sentinel line OpenWhisk's runtimes write after each activation (docs/openwhisk.md §5).</summary>
     public const string Sentinel = "XXX_THE_END_OF_A_WHISK_ACTIVATION_XXX";
 
     private readonly LogFormat _format;

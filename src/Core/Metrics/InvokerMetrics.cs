@@ -10,13 +10,13 @@ namespace Perf.Invoker.Metrics;
 /// </summary>
 public sealed class InvokerMetrics
 {
-    /// <summary>Activations by <see cref="ActivationStatus"/> (0 to 3, OPENWHISK.md §4); only ever grow.</summary>
+    /// <summary>Activations by <see cref="ActivationStatus"/> (0 to 3, docs/openwhisk.md §4); only ever grow.</summary>
     private readonly long[] _byStatus = new long[StatusCount];
 
     /// <summary>Activations inside <c>ActivationInvoker.InvokeAsync</c>; ≥ 0 whenever no update is mid-way.</summary>
     private long _inFlight;
 
-    /// <summary>The statuses of OPENWHISK.md §4: success, application, developer and whisk error.</summary>
+    /// <summary>The statuses of docs/openwhisk.md §4: success, application, developer and whisk error.</summary>
     public const int StatusCount = 4;
 
     /// <summary>From the transaction's start to the start of /init (cold) or /run (warm): the record's <c>waitTime</c>.</summary>
@@ -37,7 +37,7 @@ public sealed class InvokerMetrics
 
     public void ActivationEnded() => Interlocked.Decrement(ref _inFlight);
 
-    /// <summary>Counts a record by its status code; a code outside OPENWHISK.md §4 counts as a whisk error, as it is one.</summary>
+    /// <summary>Counts a record by its status code; a code outside docs/openwhisk.md §4 counts as a whisk error, as it is one.</summary>
     public void CountStatus(int statusCode)
     {
         int index = (uint)statusCode < StatusCount ? statusCode : (int)ActivationStatus.WhiskError;

@@ -29,9 +29,9 @@ public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool p
                 maxPeek += feed.MaxPeek;
             }
 
-            writer.WriteFamily("invoker_feed_credits_in_use"u8, "gauge"u8, "Feed credits held: activations between dispatch and completion (DESIGN.md section 3, invariant 2)."u8);
+            writer.WriteFamily("invoker_feed_credits_in_use"u8, "gauge"u8, "Feed credits held: activations between dispatch and completion (docs/architecture.md section 3, invariant 2)."u8);
             writer.WriteSample("invoker_feed_credits_in_use"u8, inUse);
-            writer.WriteFamily("invoker_feed_max_peek"u8, "gauge"u8, "The peek window: credits in all (OPENWHISK.md section 7), every feed's together."u8);
+            writer.WriteFamily("invoker_feed_max_peek"u8, "gauge"u8, "The peek window: credits in all (docs/openwhisk.md section 7), every feed's together."u8);
             writer.WriteSample("invoker_feed_max_peek"u8, maxPeek);
         }
 
@@ -44,7 +44,7 @@ public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool p
 
     private void WriteActivations(PrometheusTextWriter writer)
     {
-        writer.WriteFamily("invoker_activations_total"u8, "counter"u8, "Activations completed, by the status code of their record (OPENWHISK.md section 4)."u8);
+        writer.WriteFamily("invoker_activations_total"u8, "counter"u8, "Activations completed, by the status code of their record (docs/openwhisk.md section 4)."u8);
         writer.WriteSample("invoker_activations_total"u8, "status"u8, "success"u8, metrics.Completed(ActivationStatus.Success));
         writer.WriteSample("invoker_activations_total"u8, "status"u8, "application_error"u8, metrics.Completed(ActivationStatus.ApplicationError));
         writer.WriteSample("invoker_activations_total"u8, "status"u8, "developer_error"u8, metrics.Completed(ActivationStatus.DeveloperError));
@@ -76,7 +76,7 @@ public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool p
         writer.WriteSample("invoker_containers"u8, "state"u8, "paused"u8, snapshot.Paused);
         writer.WriteSample("invoker_containers"u8, "state"u8, "draining"u8, snapshot.Draining);
         writer.WriteSample("invoker_containers"u8, "state"u8, "removing"u8, snapshot.Removing);
-        writer.WriteFamily("invoker_pool_buffered"u8, "gauge"u8, "Activations waiting in the pool's FIFO buffer for capacity (OPENWHISK.md section 6)."u8);
+        writer.WriteFamily("invoker_pool_buffered"u8, "gauge"u8, "Activations waiting in the pool's FIFO buffer for capacity (docs/openwhisk.md section 6)."u8);
         writer.WriteSample("invoker_pool_buffered"u8, pool.Buffered);
         writer.WriteFamily("invoker_slots_in_use"u8, "gauge"u8, "Container slots held: activations between their container choice and completion."u8);
         writer.WriteSample("invoker_slots_in_use"u8, snapshot.SlotsInUse);

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Perf.Invoker.Metrics;
 
 /// <summary>
-/// A latency histogram with fixed buckets from 1 ms to 60 s (the longest default action timeout is 60 s, OPENWHISK.md §7).
+/// A latency histogram with fixed buckets from 1 ms to 60 s (the longest default action timeout is 60 s, docs/openwhisk.md §7).
 /// Observing is one bucket search and two interlocked adds on preallocated fields: no lock, no allocation, so it can sit
 /// on the activation path. Counts are kept per bucket and made cumulative only when written (Prometheus <c>le</c>).
 /// </summary>

@@ -4,7 +4,7 @@ namespace Perf.Invoker.Model;
 
 /// <summary>
 /// Blocking activations without separately collected logs: result and completion in one message
-/// (OPENWHISK.md §3). The controller recognizes it by having both <c>instance</c> and <c>response</c>.
+/// (docs/openwhisk.md §3). The controller recognizes it by having both <c>instance</c> and <c>response</c>.
 /// </summary>
 [JsonModel]
 public sealed partial class CombinedCompletionAndResultMessage
@@ -42,7 +42,7 @@ public sealed partial class ResultMessage
 
 /// <summary>
 /// An ack's <c>response</c>: the whole record, or only the activation id string when the record would
-/// make the message too large for Kafka (OPENWHISK.md §3).
+/// make the message too large for Kafka (docs/openwhisk.md §3).
 /// </summary>
 public readonly struct AckResponse : IJsonValue<AckResponse>
 {

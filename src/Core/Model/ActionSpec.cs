@@ -3,7 +3,7 @@ using Perf.Invoker.Json;
 namespace Perf.Invoker.Model;
 
 /// <summary>
-/// An action as the REST API takes it and the store keeps it (OPENWHISK.md §7):
+/// An action as the REST API takes it and the store keeps it (docs/openwhisk.md §7):
 /// <c>{"exec":{…},"limits":{…},"parameters":[…],"annotations":[…]}</c>.
 /// </summary>
 [JsonModel]
@@ -72,7 +72,7 @@ public sealed partial class ActionExec
     public string? Image { get; init; }
 }
 
-/// <summary>An action's limits; units: timeout ms, memory MB, logs MB (OPENWHISK.md §7).</summary>
+/// <summary>An action's limits; units: timeout ms, memory MB, logs MB (docs/openwhisk.md §7).</summary>
 [JsonModel]
 public sealed partial class ActionLimits
 {

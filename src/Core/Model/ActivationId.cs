@@ -6,7 +6,7 @@ using Perf.Invoker.Json;
 namespace Perf.Invoker.Model;
 
 /// <summary>
-/// An activation id: 32 lowercase hexadecimal characters on the wire (OPENWHISK.md §2), held as the
+/// An activation id: 32 lowercase hexadecimal characters on the wire (docs/openwhisk.md §2), held as the
 /// 128-bit number they spell, so ids compare, hash and travel without a string.
 /// </summary>
 public readonly struct ActivationId : IJsonValue<ActivationId>, IEquatable<ActivationId>, ISpanFormattable, IUtf8SpanFormattable

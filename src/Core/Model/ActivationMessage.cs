@@ -2,7 +2,7 @@ using Perf.Invoker.Json;
 
 namespace Perf.Invoker.Model;
 
-/// <summary>What a controller sends an invoker on <c>invoker&lt;N&gt;</c> (OPENWHISK.md §2). Members in OpenWhisk's order.</summary>
+/// <summary>What a controller sends an invoker on <c>invoker&lt;N&gt;</c> (docs/openwhisk.md §2). Members in OpenWhisk's order.</summary>
 [JsonModel]
 public sealed partial class ActivationMessage
 {
@@ -58,7 +58,7 @@ public sealed partial class FullyQualifiedEntityName
     public override string ToString() => $"{Path}/{Name}";
 }
 
-/// <summary>Who invoked: subject, namespace, key, rights and limits (OPENWHISK.md §2).</summary>
+/// <summary>Who invoked: subject, namespace, key, rights and limits (docs/openwhisk.md §2).</summary>
 [JsonModel]
 public sealed partial class Identity
 {

@@ -2,7 +2,7 @@ using Perf.Invoker.Json;
 
 namespace Perf.Invoker.Model;
 
-/// <summary>The stored result of one activation, OpenWhisk's WhiskActivation (OPENWHISK.md §4). Members in OpenWhisk's order.</summary>
+/// <summary>The stored result of one activation, OpenWhisk's WhiskActivation (docs/openwhisk.md §4). Members in OpenWhisk's order.</summary>
 [JsonModel]
 public sealed partial class ActivationRecord
 {
@@ -61,7 +61,7 @@ public sealed partial class ActivationResponse
     public bool IsWhiskError => StatusCode == (int)ActivationStatus.WhiskError;
 }
 
-/// <summary>The status codes of OPENWHISK.md §4.</summary>
+/// <summary>The status codes of docs/openwhisk.md §4.</summary>
 public enum ActivationStatus
 {
     /// <summary>HTTP 200 on a blocking invoke.</summary>

@@ -1,7 +1,7 @@
 namespace Perf.Invoker.Model;
 
 /// <summary>
-/// The system's allowed range of an action's concurrency (OPENWHISK.md §7: OpenWhisk's default is
+/// The system's allowed range of an action's concurrency (docs/openwhisk.md §7: OpenWhisk's default is
 /// {min 1, max 1, std 1}, which turns the feature off; operators raise max, 500 in its local deployment).
 /// </summary>
 public sealed record ConcurrencyRange(int Min = 1, int Max = 500, int Std = 1)

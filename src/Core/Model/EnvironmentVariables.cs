@@ -3,7 +3,7 @@ using Perf.Invoker.Json;
 namespace Perf.Invoker.Model;
 
 /// <summary>
-/// The <c>env</c> object of an /init body (OPENWHISK.md §5): names to string values, written in the
+/// The <c>env</c> object of an /init body (docs/openwhisk.md §5): names to string values, written in the
 /// order given. Init parameters and the <c>__OW_*</c> values of the first activation.
 /// </summary>
 public readonly struct EnvironmentVariables(KeyValuePair<string, string>[] variables) : IJsonValue<EnvironmentVariables>

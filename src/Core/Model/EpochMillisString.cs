@@ -3,7 +3,7 @@ using Perf.Invoker.Json;
 
 namespace Perf.Invoker.Model;
 
-/// <summary>An epoch-milliseconds time written as a JSON string, as the /run body's <c>deadline</c> is (OPENWHISK.md §5).</summary>
+/// <summary>An epoch-milliseconds time written as a JSON string, as the /run body's <c>deadline</c> is (docs/openwhisk.md §5).</summary>
 public readonly record struct EpochMillisString(long Millis) : IJsonValue<EpochMillisString>
 {
     public static EpochMillisString ReadJson(ref JsonReader reader)

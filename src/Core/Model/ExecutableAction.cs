@@ -75,17 +75,17 @@ public sealed class ExecutableAction
 
     public int Concurrency { get; }
 
-    /// <summary>False when the action has the annotation <c>provide-api-key: false</c> (OPENWHISK.md §5).</summary>
+    /// <summary>False when the action has the annotation <c>provide-api-key: false</c> (docs/openwhisk.md §5).</summary>
     public bool ProvideApiKey { get; }
 
     /// <summary>
     /// Identifies what runs (kind, main, code, image), not the document revision: containers are shared
-    /// across revisions of an otherwise equal action (OPENWHISK.md §6).
+    /// across revisions of an otherwise equal action (docs/openwhisk.md §6).
     /// </summary>
     public string ExecDigest { get; }
 
     /// <summary>
-    /// The annotations every record of this action carries (OPENWHISK.md §4): <c>limits</c>
+    /// The annotations every record of this action carries (docs/openwhisk.md §4): <c>limits</c>
     /// <c>{"timeout":…,"memory":…,"logs":…,"concurrency":…}</c>, <c>path</c> and <c>kind</c>. Made once
     /// per action version, not per activation.
     /// </summary>

@@ -2,7 +2,7 @@ using Perf.Invoker.Json;
 
 namespace Perf.Invoker.Model;
 
-/// <summary>This invoker's identity, carried in every ack and ping (OPENWHISK.md §3).</summary>
+/// <summary>This invoker's identity, carried in every ack and ping (docs/openwhisk.md §3).</summary>
 [JsonModel]
 public sealed partial class InvokerInstanceId
 {

@@ -2,7 +2,7 @@ using Perf.Invoker.Json;
 
 namespace Perf.Invoker.Model;
 
-/// <summary>The /init body: <c>{"value":{"name":…,"main":…,"binary":…,"code":…,"env":{…}}}</c> (OPENWHISK.md §5).</summary>
+/// <summary>The /init body: <c>{"value":{"name":…,"main":…,"binary":…,"code":…,"env":{…}}}</c> (docs/openwhisk.md §5).</summary>
 [JsonModel]
 public sealed partial class InitRequest
 {
@@ -25,7 +25,7 @@ public sealed partial class InitPayload
 }
 
 /// <summary>
-/// The /run body (OPENWHISK.md §5). Every top-level string member reaches the action as
+/// The /run body (docs/openwhisk.md §5). Every top-level string member reaches the action as
 /// <c>__OW_&lt;NAME&gt;</c>; the runtime gives each concurrent activation its own.
 /// </summary>
 [JsonModel]

@@ -4,7 +4,7 @@ namespace Perf.Invoker.Model;
 
 /// <summary>
 /// OpenWhisk's transaction id, on the wire as an array: <c>[id, startEpochMs]</c>, then
-/// <c>extraLogging</c> (a boolean) and a parent transaction id when there are any (OPENWHISK.md §2).
+/// <c>extraLogging</c> (a boolean) and a parent transaction id when there are any (docs/openwhisk.md §2).
 /// </summary>
 public readonly struct TransactionId : IJsonValue<TransactionId>
 {

@@ -8,7 +8,7 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Pool;
 
 /// <summary>
-/// Chooses a container for every activation (OPENWHISK.md §6): a warm container of the action with a
+/// Chooses a container for every activation (docs/openwhisk.md §6): a warm container of the action with a
 /// free slot, then one still initializing, then a resumed paused one, then a prewarmed stem cell of the
 /// same kind and memory, then a new container if memory allows, then a new one after evicting idle
 /// containers least recently used first; otherwise the activation waits in a strict FIFO buffer whose
@@ -148,7 +148,7 @@ public sealed class ContainerPool : IAsyncDisposable
         var key = PoolKey.For(invocationNamespace, action);
         if (Options.Concurrency.Check(action.Concurrency) is { } outOfRange)
         {
-            // The action's limits are the developer's to fix (OPENWHISK.md §7); nothing is started for it.
+            // The action's limits are the developer's to fix (docs/openwhisk.md §7); nothing is started for it.
             return new ActivationRun(ActionResponse.DeveloperError(ActionResponseKind.Answered, outOfRange), default, default, null, [], false, null);
         }
 
@@ -245,7 +245,7 @@ public sealed class ContainerPool : IAsyncDisposable
         return null;
     }
 
-    /// <summary>Retries the head of the buffer until it cannot be placed (OPENWHISK.md §6: head only, FIFO).</summary>
+    /// <summary>Retries the head of the buffer until it cannot be placed (docs/openwhisk.md §6: head only, FIFO).</summary>
     private void DrainLocked()
     {
         Debug.Assert(Monitor.IsEntered(_gate), "the buffer is drained under the pool lock");
@@ -401,7 +401,7 @@ public sealed class ContainerPool : IAsyncDisposable
         var proxy = new ContainerProxy(this, id, key, kind, memory, concurrent, started);
         _all.Add(proxy);
         _memoryInUse += memory;
-        Debug.Assert(_memoryInUse <= Options.UserMemoryMegabytes, "memory in use never exceeds userMemory (DESIGN.md §3 invariant 4)");
+        Debug.Assert(_memoryInUse <= Options.UserMemoryMegabytes, "memory in use never exceeds userMemory (docs/architecture.md §3 invariant 4)");
 
         // A container that fails to start is removed at once when no activation holds it.
         _ = started.ContinueWith(static (t, s) =>
@@ -461,7 +461,7 @@ public sealed class ContainerPool : IAsyncDisposable
             proxy.OnIdle(Time, Options.PauseGrace);
         }
 
-        // Capacity changed: retry the head of the buffer (OPENWHISK.md §6), never in a loop of our own.
+        // Capacity changed: retry the head of the buffer (docs/openwhisk.md §6), never in a loop of our own.
         if (_buffered > 0)
         {
             lock (_gate)

@@ -1,9 +1,9 @@
 namespace Perf.Invoker.Pool;
 
-/// <summary>Stem cells to keep started for a kind and memory size, so that a cold start skips the container start (OPENWHISK.md §6).</summary>
+/// <summary>Stem cells to keep started for a kind and memory size, so that a cold start skips the container start (docs/openwhisk.md §6).</summary>
 public sealed record PrewarmConfig(string Kind, int MemoryMegabytes, int Count, bool Concurrent = false);
 
-/// <summary>Settings of the container pool (OPENWHISK.md §6–7).</summary>
+/// <summary>Settings of the container pool (docs/openwhisk.md §6–7).</summary>
 public sealed class ContainerPoolOptions
 {
     /// <summary>Memory for all containers together, prewarms included; counted once per container whatever its concurrency.</summary>
@@ -26,7 +26,7 @@ public sealed class ContainerPoolOptions
     /// <summary>The allowed per-action concurrency; an action outside it is refused with OpenWhisk's message.</summary>
     public Model.ConcurrencyRange Concurrency { get; init; } = new();
 
-    /// <summary>Prefix of container names (<c>wsk0_</c>): leftovers with it are removed at start (OPENWHISK.md §5).</summary>
+    /// <summary>Prefix of container names (<c>wsk0_</c>): leftovers with it are removed at start (docs/openwhisk.md §5).</summary>
     public string NamePrefix { get; init; } = "wsk0_";
 
     /// <summary>How long after its /run answer an activation waits for its log sentinels.</summary>

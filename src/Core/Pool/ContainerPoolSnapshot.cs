@@ -4,7 +4,7 @@ namespace Perf.Invoker.Pool;
 /// The pool's containers counted by what they are doing, with their slots and memory, all taken under the pool lock
 /// so that they agree with each other (for metrics, docs/metrics.md).
 /// </summary>
-/// <param name="Prewarmed">Stem cells waiting for an action (OPENWHISK.md §6).</param>
+/// <param name="Prewarmed">Stem cells waiting for an action (docs/openwhisk.md §6).</param>
 /// <param name="Initializing">Serving an action but not initialized yet: starting, or in its /init.</param>
 /// <param name="Idle">Initialized, warm, nothing in flight.</param>
 /// <param name="Running">Initialized with at least one activation in flight.</param>

@@ -7,7 +7,7 @@ using Perf.Invoker.Model;
 
 namespace Perf.Invoker.Pool;
 
-/// <summary>Where a container is in its life (OPENWHISK.md §6).</summary>
+/// <summary>Where a container is in its life (docs/openwhisk.md §6).</summary>
 public enum ProxyState
 {
     /// <summary>A stem cell: started, serving no action yet.</summary>
@@ -39,7 +39,7 @@ public sealed class ContainerProxy
     /// <summary>The container; faults with <see cref="ContainerStartException"/> when it could not be started.</summary>
     private readonly Task<IContainer> _started;
 
-    /// <summary>The one /init, started by the first activation (OPENWHISK.md §5); null until then.</summary>
+    /// <summary>The one /init, started by the first activation (docs/openwhisk.md §5); null until then.</summary>
     private Task<ActionResponse>? _init;
 
     private ActionClient? _client;
@@ -186,7 +186,7 @@ public sealed class ContainerProxy
         long? initMillis = initiated ? (long)_pool.Time.GetElapsedTime(initStart, _pool.Now).TotalMilliseconds : null;
         if (!initResponse.IsSuccess)
         {
-            // OPENWHISK.md §6: every activation waiting for this init gets the same response; the container goes.
+            // docs/openwhisk.md §6: every activation waiting for this init gets the same response; the container goes.
             return ProxyRun.Failed(initResponse, destroy: true, initMillis, initResponse.Kind == ActionResponseKind.TimedOut);
         }
 

@@ -6,7 +6,7 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Store;
 
 /// <summary>
-/// Action documents (OPENWHISK.md §7): the spec's JSON bytes keyed by namespace and name, with a revision
+/// Action documents (docs/openwhisk.md §7): the spec's JSON bytes keyed by namespace and name, with a revision
 /// counter. Reads are served from a cache of <see cref="StoredAction"/> (each holding its
 /// <see cref="ExecutableAction"/>), which this store's own writes keep current; so there is one action
 /// store per database.

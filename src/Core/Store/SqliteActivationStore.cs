@@ -6,9 +6,9 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Store;
 
 /// <summary>
-/// Activation records (OPENWHISK.md §4) as their JSON bytes plus the columns the REST listing
-/// (OPENWHISK.md §7) filters and sorts on. Storing is idempotent on the activation id: a redelivered
-/// activation never gets a second record (DESIGN.md §3 invariant 1), the first one stays.
+/// Activation records (docs/openwhisk.md §4) as their JSON bytes plus the columns the REST listing
+/// (docs/openwhisk.md §7) filters and sorts on. Storing is idempotent on the activation id: a redelivered
+/// activation never gets a second record (docs/architecture.md §3 invariant 1), the first one stays.
 /// </summary>
 public sealed class SqliteActivationStore : IActivationStore
 {

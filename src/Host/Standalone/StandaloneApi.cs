@@ -11,7 +11,7 @@ using Perf.Invoker.Store;
 namespace Perf.Invoker.Host.Standalone;
 
 /// <summary>
-/// The REST subset of OPENWHISK.md §7 over the embedded store and feed: actions create/update/get/list/delete,
+/// The REST subset of docs/openwhisk.md §7 over the embedded store and feed: actions create/update/get/list/delete,
 /// invoke (blocking, non-blocking, result only, 202 after the blocking wait) and activations list/get/logs/result.
 /// Every request carries basic auth; a key sees only its own namespace (<c>_</c> names it), another namespace
 /// in the path is 403 and another namespace's activation id is 404. Errors are OpenWhisk's JSON
@@ -36,7 +36,7 @@ internal sealed class StandaloneApi(
     /// </summary>
     public const int MaxActionBytes = (48 * 1024 * 1024) - (64 * 1024);
 
-    /// <summary>A blocking invocation answers 202 with the activation id after this (OPENWHISK.md §7).</summary>
+    /// <summary>A blocking invocation answers 202 with the activation id after this (docs/openwhisk.md §7).</summary>
     public static readonly TimeSpan MaxBlockingWait = TimeSpan.FromSeconds(60);
 
     public const int DefaultListLimit = 30;

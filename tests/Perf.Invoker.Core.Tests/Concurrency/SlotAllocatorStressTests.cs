@@ -4,7 +4,7 @@ using Perf.Invoker.Concurrency;
 namespace Perf.Invoker.Tests.Concurrency;
 
 /// <summary>
-/// Many threads on one allocator, checking DESIGN.md §3 invariant 4 on every acquisition: the number of threads
+/// Many threads on one allocator, checking docs/architecture.md §3 invariant 4 on every acquisition: the number of threads
 /// holding a slot never exceeds the capacity. Iteration counts are fixed, nothing is timed and every wait is
 /// bounded by the workers finishing, so a correct allocator passes on any machine whatever the interleaving; a
 /// broken one fails (or at worst passes) when the race does not show up, but never hangs.
@@ -107,7 +107,7 @@ public sealed class SlotAllocatorStressTests
                 return;
             }
 
-            // Close a quarter of the way through, while workers hold slots (OPENWHISK.md §6 run failure).
+            // Close a quarter of the way through, while workers hold slots (docs/openwhisk.md §6 run failure).
             var wait = default(SpinWait);
             while (Volatile.Read(ref run.Attempts) < Workers * AttemptsPerWorker / 4 && Volatile.Read(ref run.WorkersRunning) > 0)
             {

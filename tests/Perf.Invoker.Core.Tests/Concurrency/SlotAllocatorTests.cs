@@ -56,7 +56,7 @@ public sealed class SlotAllocatorTests
     [Fact]
     public void Release_OfABusyContainer_ReportsBecameFreeOnTheFirstCompletionOnly()
     {
-        // OPENWHISK.md §6: busy when all slots are taken, free again on the first completion.
+        // docs/openwhisk.md §6: busy when all slots are taken, free again on the first completion.
         var slots = new SlotAllocator(3);
         for (int i = 0; i < 3; i++)
         {
@@ -190,7 +190,7 @@ public sealed class SlotAllocatorTests
     [Fact]
     public void Close_WithSlotsInFlight_RefusesNewWork_AndOnlyTheLastReleaseReportsDrained()
     {
-        // OPENWHISK.md §6 run failure: stop sending work, let the others finish, then remove.
+        // docs/openwhisk.md §6 run failure: stop sending work, let the others finish, then remove.
         var slots = new SlotAllocator(3);
         Assert.True(slots.TryAcquire());
         Assert.True(slots.TryAcquire());

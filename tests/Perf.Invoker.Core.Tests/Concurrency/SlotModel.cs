@@ -4,7 +4,7 @@ namespace Perf.Invoker.Tests.Concurrency;
 
 /// <summary>
 /// The sequential specification <see cref="SlotAllocator"/> is checked against: plain fields, one rule per
-/// operation, written from DESIGN.md §3 invariant 4 and OPENWHISK.md §6 rather than from the packed word.
+/// operation, written from docs/architecture.md §3 invariant 4 and docs/openwhisk.md §6 rather than from the packed word.
 /// </summary>
 internal sealed class SlotModel(int capacity)
 {

@@ -10,7 +10,7 @@ namespace Perf.Invoker.Tests.Docker;
 
 /// <summary>
 /// The Docker backend against a real dockerd: action containers from the offline-built runtime image, with
-/// host networking and a loopback port the runtime announces (DESIGN.md §2, Docker in tests).
+/// host networking and a loopback port the runtime announces (docs/architecture.md §2, Docker in tests).
 /// </summary>
 public sealed class DockerContainerFactoryTests : IAsyncLifetime
 {
@@ -93,7 +93,7 @@ public sealed class DockerContainerFactoryTests : IAsyncLifetime
         const int n = 5;
         IContainer container = await _factory.CreateAsync(Spec(concurrency: n), CancellationToken.None);
         using var client = new ActionClient(container.EndPoint, n);
-        // Each run answers only once all n have arrived in the one container: they overlapped (OPENWHISK.md §8).
+        // Each run answers only once all n have arrived in the one container: they overlapped (docs/openwhisk.md §8).
         await client.InitAsync(Activations.Init("""
             let waiting = [];
             function main(p) {

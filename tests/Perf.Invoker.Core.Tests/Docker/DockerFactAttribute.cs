@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Perf.Invoker.Tests.Docker;
 
 /// <summary>
-/// A test that needs a running dockerd (DESIGN.md §2, Docker in tests). Skipped with the reason where no
+/// A test that needs a running dockerd (docs/architecture.md §2, Docker in tests). Skipped with the reason where no
 /// daemon answers on /var/run/docker.sock (a developer without root); never skipped under CI, where
 /// test.sh starts the daemon, so that a missing daemon fails instead of passing unnoticed.
 /// </summary>

@@ -9,7 +9,7 @@ namespace Perf.Invoker.Tests.Docker;
 
 /// <summary>
 /// Activations end to end through the invoker and the pool into Docker containers of a real dockerd. After
-/// each test the invariants of DESIGN.md §3 hold: no slot held, memory equal to the containers alive, one
+/// each test the invariants of docs/architecture.md §3 hold: no slot held, memory equal to the containers alive, one
 /// ack per record, and no container left once the pool is disposed.
 /// </summary>
 public sealed class DockerInvokerTests : IAsyncLifetime
@@ -51,7 +51,7 @@ public sealed class DockerInvokerTests : IAsyncLifetime
     public async Task ConcurrentActivations_RunTogetherInOneContainer_EachWithItsOwnIdAndLogs()
     {
         const int n = 10;
-        // Each resolves only when all n have arrived in the same container (OPENWHISK.md §8).
+        // Each resolves only when all n have arrived in the same container (docs/openwhisk.md §8).
         ExecutableAction action = Activations.Action("""
             let arrived = 0;
             const waiting = [];

@@ -551,7 +551,7 @@ public sealed class MessageFeedTests
         }
     }
 
-    /// <summary>DESIGN.md §3 invariant 2 once everything has completed.</summary>
+    /// <summary>docs/architecture.md §3 invariant 2 once everything has completed.</summary>
     private static void AssertQuiet(MessageFeed feed)
     {
         Assert.Equal(0, feed.CreditsInUse);

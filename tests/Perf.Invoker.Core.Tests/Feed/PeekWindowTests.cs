@@ -2,7 +2,7 @@ using Perf.Invoker.Feed;
 
 namespace Perf.Invoker.Tests.Feed;
 
-/// <summary>OPENWHISK.md §7: maxContainers = userMemory / 128 MB; maxPeek = max(maxContainers, floor(maxContainers × concurrency.max × peekFactor)).</summary>
+/// <summary>docs/openwhisk.md §7: maxContainers = userMemory / 128 MB; maxPeek = max(maxContainers, floor(maxContainers × concurrency.max × peekFactor)).</summary>
 public sealed class PeekWindowTests
 {
     [Theory]

@@ -102,7 +102,7 @@ public sealed class TwoTopicFeedTests
         public bool AreFullAfter(int rounds) =>
             Feeds.Select((feed, topic) => feed.Dispatched == rounds * s_windows[topic] && feed.IsWaitingForCredit).All(full => full);
 
-        /// <summary>Waits for every message of both topics to complete, stops, and checks DESIGN.md §3 invariants 2–3.</summary>
+        /// <summary>Waits for every message of both topics to complete, stops, and checks docs/architecture.md §3 invariants 2–3.</summary>
         public async Task StopAtTheEndAsync(Task run)
         {
             await Eventually.TrueAsync(() => Feeds.All(f => f.Completed == Messages), "both topics completed every message");

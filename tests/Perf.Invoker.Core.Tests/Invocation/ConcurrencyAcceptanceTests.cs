@@ -7,7 +7,7 @@ using Perf.Invoker.Tests.Support;
 namespace Perf.Invoker.Tests.Invocation;
 
 /// <summary>
-/// OpenWhisk's concurrency acceptance test (OPENWHISK.md §8) with real runtimes/nodejs processes:
+/// OpenWhisk's concurrency acceptance test (docs/openwhisk.md §8) with real runtimes/nodejs processes:
 /// activations that can only finish together prove they ran at once in one container.
 /// </summary>
 public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime

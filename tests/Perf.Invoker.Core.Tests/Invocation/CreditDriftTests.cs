@@ -12,7 +12,7 @@ using Perf.Invoker.Tests.Support;
 namespace Perf.Invoker.Tests.Invocation;
 
 /// <summary>
-/// DESIGN.md §3 invariants 1–3 over the whole pipeline (feed → handler → pool → runtime): after 10,000
+/// docs/architecture.md §3 invariants 1–3 over the whole pipeline (feed → handler → pool → runtime): after 10,000
 /// activations mixing every way one can end, credits in use are 0, every partition is committed to its
 /// end, no slot is held, and every activation has exactly one record and one ack.
 /// </summary>

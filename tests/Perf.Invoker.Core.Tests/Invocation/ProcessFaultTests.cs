@@ -8,7 +8,7 @@ namespace Perf.Invoker.Tests.Invocation;
 
 /// <summary>
 /// Faults with real runtime processes, end to end through the pool and the invoker. After each, the
-/// invariants of DESIGN.md §3 hold: no slot held, memory equal to the containers alive, and no child
+/// invariants of docs/architecture.md §3 hold: no slot held, memory equal to the containers alive, and no child
 /// process left once the pool is disposed.
 /// </summary>
 public sealed class ProcessFaultTests : IAsyncLifetime

@@ -7,7 +7,7 @@ using Perf.Invoker.Tests.Support;
 namespace Perf.Invoker.Tests.Invocation;
 
 /// <summary>
-/// An invoker over real runtimes/nodejs processes with recording sinks. Disposing it checks DESIGN.md
+/// An invoker over real runtimes/nodejs processes with recording sinks. Disposing it checks docs/architecture.md
 /// §3 afterwards: no slot held, memory equal to the containers alive, one ack per record, and no
 /// runtime process left.
 /// </summary>

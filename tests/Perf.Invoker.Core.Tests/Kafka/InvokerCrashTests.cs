@@ -10,7 +10,7 @@ using Xunit.Abstractions;
 namespace Perf.Invoker.Tests.Kafka;
 
 /// <summary>
-/// DESIGN.md §3 invariant 3 under a crash: kill -9 the invoker with activations in flight, restart it,
+/// docs/architecture.md §3 invariant 3 under a crash: kill -9 the invoker with activations in flight, restart it,
 /// and every activation still gets its completion; only those in flight at the kill may run twice.
 /// </summary>
 [Collection(KafkaCollection.Name)]

@@ -58,7 +58,7 @@ public sealed class InvokerMetricsWriterTests : IAsyncLifetime
             await _invoker.InvokeAsync(Activations.Message(content), action);
         }
 
-        // More memory than the invoker has: a whisk error before any container is chosen (OPENWHISK.md §4).
+        // More memory than the invoker has: a whisk error before any container is chosen (docs/openwhisk.md §4).
         await _invoker.InvokeAsync(Activations.Message(), Activations.Action("function main() { return {}; }", memory: 2048, name: "huge"));
 
         Dictionary<string, double> samples = PrometheusText.Parse(PrometheusText.Write(new InvokerMetricsWriter(_invoker.Metrics, _pool)));

@@ -1,6 +1,6 @@
 namespace Perf.Invoker.Tests.Model;
 
-/// <summary>The sample messages of OPENWHISK.md §2–5 and §7, compact, in OpenWhisk's member order.</summary>
+/// <summary>The sample messages of docs/openwhisk.md §2–5 and §7, compact, in OpenWhisk's member order.</summary>
 internal static class WireSamples
 {
     public const string ActivationId = "c7bb1339cb4f40e3a6ccead6c99f804e";

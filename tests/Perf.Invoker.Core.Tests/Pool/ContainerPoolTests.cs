@@ -8,8 +8,8 @@ using Perf.Invoker.Tests.Support;
 namespace Perf.Invoker.Tests.Pool;
 
 /// <summary>
-/// Every scheduling behaviour of OPENWHISK.md §6, by name, against scripted runtimes over real HTTP.
-/// Each test ends by checking the invariants of DESIGN.md §3: no slot held, memory equal to the
+/// Every scheduling behaviour of docs/openwhisk.md §6, by name, against scripted runtimes over real HTTP.
+/// Each test ends by checking the invariants of docs/architecture.md §3: no slot held, memory equal to the
 /// containers alive, and every container the pool removed destroyed.
 /// </summary>
 public sealed class ContainerPoolTests : IAsyncLifetime

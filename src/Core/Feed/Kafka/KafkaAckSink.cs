@@ -8,7 +8,7 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Feed.Kafka;
 
 /// <summary>
-/// Acks on <c>completed&lt;C&gt;</c> (OPENWHISK.md §3). Each message is written by the generated JSON
+/// Acks on <c>completed&lt;C&gt;</c> (docs/openwhisk.md §3). Each message is written by the generated JSON
 /// writer into a per-thread pooled buffer; one over <see cref="KafkaOptions.MaxMessageBytes"/> is sent
 /// again with <c>response</c> shrunk to the activation id. A failed delivery faults the returned task
 /// with <see cref="ProduceException{TKey, TValue}"/>, so the caller knows the ack is not out.
@@ -99,7 +99,7 @@ public sealed class KafkaAckSink : IAcknowledgementSink
 
     private ValueTask SendShrunkAsync(ControllerInstanceId controller, CombinedCompletionAndResultMessage message, CancellationToken cancellationToken)
     {
-        // OPENWHISK.md §3: an ack too large for Kafka is sent with response shrunk to the activation id string.
+        // docs/openwhisk.md §3: an ack too large for Kafka is sent with response shrunk to the activation id string.
         Interlocked.Increment(ref _shrunk);
         var shrunk = new CombinedCompletionAndResultMessage
         {

@@ -5,9 +5,9 @@ using Confluent.Kafka;
 namespace Perf.Invoker.Feed.Kafka;
 
 /// <summary>
-/// Reads <c>invoker&lt;N&gt;</c> (or <c>invoker&lt;N&gt;concurrent</c>) in the consumer group of the same name (OPENWHISK.md §1) with manual commits:
+/// Reads <c>invoker&lt;N&gt;</c> (or <c>invoker&lt;N&gt;concurrent</c>) in the consumer group of the same name (docs/openwhisk.md §1) with manual commits:
 /// nothing is committed unless <see cref="Commit"/> is called, so an offset is committed only once the feed
-/// has completed it and everything below it (DESIGN.md §3.3). A new consumer of the group starts at the
+/// has completed it and everything below it (docs/architecture.md §3.3). A new consumer of the group starts at the
 /// committed offset, or at the earliest one when none is committed.
 /// </summary>
 /// <remarks>

@@ -4,7 +4,7 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Feed.Kafka;
 
 /// <summary>
-/// Sends <see cref="PingMessage"/> on <c>health</c> every interval (1 s, OPENWHISK.md §3: controllers mark an
+/// Sends <see cref="PingMessage"/> on <c>health</c> every interval (1 s, docs/openwhisk.md §3: controllers mark an
 /// invoker offline after 10 s without one). The interval comes from a <see cref="TimeProvider"/>, so tests
 /// drive it. Pings go out one at a time; a slow broker makes ticks coalesce rather than pile up.
 /// </summary>

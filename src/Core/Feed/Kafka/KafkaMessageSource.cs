@@ -3,7 +3,7 @@ namespace Perf.Invoker.Feed.Kafka;
 /// <summary>
 /// The <c>invoker&lt;N&gt;</c> consumer as the feed sees it: messages, partition changes and commits.
 /// Revocation runs on the consumer's poll thread before the partitions are given up, and waits there
-/// for the feed's final commit (DESIGN.md §3 invariant 3: nothing past an incomplete offset).
+/// for the feed's final commit (docs/architecture.md §3 invariant 3: nothing past an incomplete offset).
 /// </summary>
 public sealed class KafkaMessageSource(KafkaActivationConsumer consumer) : IMessageSource, IOffsetCommitter
 {

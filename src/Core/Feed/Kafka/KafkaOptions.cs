@@ -1,9 +1,9 @@
 namespace Perf.Invoker.Feed.Kafka;
 
-/// <summary>How this invoker reaches Kafka and names its topics (OPENWHISK.md §1).</summary>
+/// <summary>How this invoker reaches Kafka and names its topics (docs/openwhisk.md §1).</summary>
 public sealed class KafkaOptions
 {
-    /// <summary>OpenWhisk's limit: 1 MiB of payload plus ~6 KiB of message overhead (OPENWHISK.md §1).</summary>
+    /// <summary>OpenWhisk's limit: 1 MiB of payload plus ~6 KiB of message overhead (docs/openwhisk.md §1).</summary>
     public const int DefaultMaxMessageBytes = (1024 * 1024) + (6 * 1024);
 
     /// <summary>Comma-separated <c>host:port</c> list.</summary>
@@ -12,7 +12,7 @@ public sealed class KafkaOptions
     /// <summary>Put before every topic name (OpenWhisk's <c>kafka.topics.prefix</c>); empty by default.</summary>
     public string TopicPrefix { get; init; } = "";
 
-    /// <summary>The largest message this invoker produces; an ack over it is shrunk (OPENWHISK.md §3).</summary>
+    /// <summary>The largest message this invoker produces; an ack over it is shrunk (docs/openwhisk.md §3).</summary>
     public int MaxMessageBytes { get; init; } = DefaultMaxMessageBytes;
 
     public string ClientId { get; init; } = "invoker";

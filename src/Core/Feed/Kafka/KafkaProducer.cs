@@ -4,7 +4,7 @@ namespace Perf.Invoker.Feed.Kafka;
 
 /// <summary>
 /// The invoker's one Kafka producer, shared by acks (<see cref="KafkaAckSink"/>) and health pings
-/// (<see cref="KafkaHealthPinger"/>). <c>acks=1</c> as OpenWhisk (OPENWHISK.md §1).
+/// (<see cref="KafkaHealthPinger"/>). <c>acks=1</c> as OpenWhisk (docs/openwhisk.md §1).
 /// </summary>
 public sealed class KafkaProducer : IDisposable
 {
