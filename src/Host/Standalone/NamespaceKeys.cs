@@ -3,12 +3,6 @@ using System.Text;
 
 namespace Perf.Invoker.Host.Standalone;
 
-/// <summary>One namespace and its API key, <c>uuid:key</c> as OpenWhisk's basic auth carries it.</summary>
-internal sealed record NamespaceKey(string Namespace, string Uuid, string Key)
-{
-    public string ApiKey => $"{Uuid}:{Key}";
-}
-
 /// <summary>
 /// The standalone API's keys: the file <c>namespaces</c> in the data directory, one <c>NAMESPACE UUID:KEY</c>
 /// per line, one namespace per key. At first start it is created with a random key for <c>guest</c>;

@@ -250,7 +250,7 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
     [Fact]
     public async Task An_action_as_large_as_the_api_accepts_initializes_and_runs_and_one_byte_more_is_413()
     {
-        // StandaloneApi.MaxActionBytes: 48 MiB less room for the /init envelope, which the runtime takes up to 48 MiB.
+        // ActionEndpoints.MaxActionBytes: 48 MiB less room for the /init envelope, which the runtime takes up to 48 MiB.
         const int MaxActionBytes = (48 * 1024 * 1024) - (64 * 1024);
         string Document(int size)
         {
