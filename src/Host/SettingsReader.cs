@@ -12,9 +12,6 @@ internal sealed record Setting(string Name, string? Variable, bool IsSwitch = fa
     public string Flag => "--" + Name;
 }
 
-/// <summary>A setting missing, unknown or out of its range, or a part of the start that failed: one line for the operator, exit code 2.</summary>
-internal sealed class StartupException(string message, Exception? inner = null) : Exception(message, inner);
-
 /// <summary>
 /// Reads a command line against the table of the settings a mode knows: flags first, then their INVOKER_* environment
 /// variables, then the caller's default. An unknown flag, a missing value, a number that does not parse or fit its

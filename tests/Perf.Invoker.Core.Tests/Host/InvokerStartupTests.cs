@@ -182,13 +182,26 @@ public sealed class InvokerStartupTests : IDisposable
         AssertOneLine(error);
     }
 
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task A_variable_out_of_its_range_is_a_one_line_error_naming_the_variable_and_exit_code_2(string mode)
+    {
+        (int code, string error) = await RunAsync(mode, "http://127.0.0.1:0", environment: ("INVOKER_CONCURRENCY_MAX", "0"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("INVOKER_CONCURRENCY_MAX must be at least 1, got 0", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
     private static void AssertOneLine(string error)
     {
         Assert.DoesNotContain("Unhandled exception", error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error);
     }
 
-    private async Task<(int Code, string Error)> RunAsync(string mode, string url, params string[] settings)
+    private Task<(int Code, string Error)> RunAsync(string mode, string url, params string[] settings) => RunAsync(mode, url, settings, environment: null);
+
+    private async Task<(int Code, string Error)> RunAsync(string mode, string url, string[]? settings = null, (string Name, string Value)? environment = null)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -196,9 +209,14 @@ public sealed class InvokerStartupTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (environment is { } variable)
+        {
+            start.Environment[variable.Name] = variable.Value;
+        }
+
         // A later flag wins: a test's --data or --kafka replaces these.
         string[] modeArguments = mode == "serve" ? ["serve", "--kafka", "127.0.0.1:9"] : ["standalone"];
-        string[] arguments = [InvokerProcess.FindInvokerDll(), .. modeArguments, "--data", _data, "--runtime", Repository.NodeRuntime, "--url", url, .. settings];
+        string[] arguments = [InvokerProcess.FindInvokerDll(), .. modeArguments, "--data", _data, "--runtime", Repository.NodeRuntime, "--url", url, .. settings ?? []];
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
