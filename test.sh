@@ -98,16 +98,57 @@ if [ $built = 1 ]; then
   aot_check host src/Host ./invoker --version
 fi
 
-# --- Docker image: built FROM scratch out of the host's AOT publish; --version, /ping, serve in it -----
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 wait_ping() { # wait_ping PORT: until the admin endpoint answers pong, 30 s at most
   for _ in $(seq 60); do [ "$(curl -s "http://127.0.0.1:$1/ping")" = pong ] && return 0; sleep 0.5; done; return 1
 }
+
+# --- The published executable run as a packaged one: from a scratch working directory, without --runtime, it finds
+# runtimes/nodejs beside itself and runs an action (nothing is copied next to it) ----------------------------------
+published_check() {
+  local scratch port pid key result ok=1
+  scratch=$(mktemp -d)
+  port=$(free_port)
+  (cd "$scratch" && exec "$OUT/aot-host/invoker" --url "http://127.0.0.1:$port" --data ./data) >"$OUT/published.out" 2>&1 &
+  pid=$!
+  for _ in $(seq 60); do
+    key=$(sed -nE 's/.*, auth ([^ ]+).*/\1/p' "$OUT/published.out")
+    [ -n "$key" ] || ! kill -0 "$pid" 2>/dev/null && break
+    sleep 0.5
+  done
+  if [ -z "$key" ]; then
+    echo "the invoker printed no key"; ok=0
+  else
+    curl -sf -u "$key" -X PUT "http://127.0.0.1:$port/api/v1/namespaces/_/actions/hello" -H 'Content-Type: application/json' \
+      -d '{"exec":{"kind":"nodejs:20","code":"function main(p){return {hi:p.name}}"}}' >/dev/null || { echo "creating the action failed"; ok=0; }
+    result=$(curl -s -u "$key" -X POST -H 'Content-Type: application/json' -d '{"name":"you"}' \
+      "http://127.0.0.1:$port/api/v1/namespaces/_/actions/hello?blocking=true&result=true")
+    [ "$result" = '{"hi":"you"}' ] || { echo "the blocking invoke answered '$result', not {\"hi\":\"you\"}"; ok=0; }
+  fi
+  kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  [ $ok = 1 ] || cat "$OUT/published.out"
+  [ -d "$scratch/data" ] || { echo "no data directory in the working directory"; ok=0; }
+  rm -rf "$scratch"
+  [ $ok = 1 ]
+}
+if [ $built = 1 ] && [ -x "$OUT/aot-host/invoker" ]; then
+  if published_check >"$OUT/published.log" 2>&1; then
+    passed=$((passed + 1)); echo "published invoker from a scratch directory: passed"
+  else
+    failed=$((failed + 1)); echo "published invoker from a scratch directory: failed"; tail -20 "$OUT/published.log"
+  fi
+fi
+
+# --- Docker image: built FROM scratch out of the host's AOT publish; --version, /ping, serve in it -----
 image_check() {
-  local tag=perf-invoker:test version port id ok=1
+  local tag=perf-invoker:test version port id files ok=1
   docker/build-invoker-image.sh "$OUT/aot-host" "$tag" || return 1
   version=$("$OUT/aot-host/invoker" --version)
   [ "$(docker run --rm "$tag" --version)" = "$version" ] || { echo "--version in the image differs from '$version'"; return 1; }
+  # The Node.js runtime beside the executable, where it looks without --runtime.
+  id=$(docker create "$tag") || return 1
+  files=$(docker export "$id" | tar -t); docker rm "$id" >/dev/null
+  grep -qx 'runtimes/nodejs/package.json' <<<"$files" || { echo "no /runtimes/nodejs/package.json in the image"; return 1; }
   # Host networking and a loopback port only (docs/architecture.md §2, network rule).
   port=$(free_port)
   id=$(docker run -d --network host "$tag" --url "http://127.0.0.1:$port") || return 1

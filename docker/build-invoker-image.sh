@@ -16,6 +16,11 @@ rootfs=$context/rootfs
 base_dirs "$rootfs"
 cp "$publish/invoker" "$rootfs/"
 copy_with_libs "$rootfs" "$publish/invoker"
+# The Node.js runtime the publish lays beside the executable (/runtimes/nodejs), where the invoker looks for it
+# without --runtime; process containers need a node too, which the image does not carry.
+[ -f "$publish/runtimes/nodejs/package.json" ] || { echo "build-invoker-image.sh: no runtimes/nodejs in $publish" >&2; exit 1; }
+mkdir -p "$rootfs/runtimes"
+cp -r "$publish/runtimes/nodejs" "$rootfs/runtimes/"
 # Native libraries the executable loads at run time (not in its ldd): each variant whose own libraries
 # all resolve here. Confluent.Kafka tries librdkafka.so, then centos8-librdkafka.so (which needs no
 # libsasl2); alpine-librdkafka.so is for musl and never loads on glibc.

@@ -2,11 +2,17 @@ using Perf.Invoker.Containers;
 
 namespace Perf.Invoker.Host;
 
-/// <summary>
-/// Where actions run, in both modes: <c>process</c> (runtimes/nodejs child processes on loopback ports) or
-/// <c>docker</c> (containers through the daemon's socket, created as OpenWhisk creates them).
-/// </summary>
-internal sealed record ContainerBackend(string Kind, string DockerImage, DockerNetwork DockerNetwork)
+/// <summary>Where actions run: <see cref="Process"/> (runtimes/nodejs child processes on loopback ports) or <see cref="Docker"/>.</summary>
+internal enum ContainerBackendKind
+{
+    Process,
+
+    /// <summary>Containers through the daemon's socket, created as OpenWhisk creates them.</summary>
+    Docker,
+}
+
+/// <summary>Where actions run, in both modes, with the Docker backend's image and network.</summary>
+internal sealed record ContainerBackend(ContainerBackendKind Kind, string DockerImage, DockerNetwork DockerNetwork)
 {
     public const string DefaultDockerImage = "perf-invoker-nodejs:latest";
 
@@ -16,28 +22,22 @@ internal sealed record ContainerBackend(string Kind, string DockerImage, DockerN
           --docker-network MODE    bridge (container address, port 8080) or host (loopback port) (INVOKER_DOCKER_NETWORK; default bridge)
         """;
 
-    /// <summary>The flags this record reads, for hosts that reject unknown settings.</summary>
-    public static readonly string[] Settings = ["containers", "docker-image", "docker-network"];
+    public static readonly Setting ContainersSetting = new("containers", "INVOKER_CONTAINERS");
+    public static readonly Setting DockerImageSetting = new("docker-image", "INVOKER_DOCKER_IMAGE");
+    public static readonly Setting DockerNetworkSetting = new("docker-network", "INVOKER_DOCKER_NETWORK");
 
-    /// <summary>Reads the backend from a host's settings lookup (flag, else environment variable); null with <paramref name="error"/> when malformed.</summary>
-    public static ContainerBackend? Parse(Func<string, string, string?> get, out string? error)
-    {
-        string kind = get("containers", "INVOKER_CONTAINERS") ?? "process";
-        string network = get("docker-network", "INVOKER_DOCKER_NETWORK") ?? "bridge";
-        if (kind is not ("process" or "docker") || network is not ("bridge" or "host"))
-        {
-            error = $"--containers must be process or docker (got '{kind}'), --docker-network bridge or host (got '{network}')";
-            return null;
-        }
+    /// <summary>The settings this record reads.</summary>
+    public static readonly Setting[] Table = [ContainersSetting, DockerImageSetting, DockerNetworkSetting];
 
-        error = null;
-        return new ContainerBackend(kind, get("docker-image", "INVOKER_DOCKER_IMAGE") ?? DefaultDockerImage, network == "host" ? DockerNetwork.Host : DockerNetwork.Bridge);
-    }
+    public static ContainerBackend Read(SettingsReader reader) => new(
+        reader.Choice(ContainersSetting, "process", "docker") == "docker" ? ContainerBackendKind.Docker : ContainerBackendKind.Process,
+        reader.Text(DockerImageSetting, DefaultDockerImage),
+        reader.Choice(DockerNetworkSetting, "bridge", "host") == "host" ? DockerNetwork.Host : DockerNetwork.Bridge);
 
     /// <param name="namePrefix">Docker container names start with it; containers with it are removed at start (docs/openwhisk.md §5).</param>
     /// <param name="ownerTag">Process containers carry it; a restart on the same data directory removes its predecessor's.</param>
     public IContainerFactory CreateFactory(string runtimeDirectory, string namePrefix, string ownerTag, long userMemoryMegabytes) =>
-        Kind == "docker"
+        Kind == ContainerBackendKind.Docker
             ? new DockerContainerFactory(new DockerContainerFactoryOptions
             {
                 RuntimeImage = DockerImage,

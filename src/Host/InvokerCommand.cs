@@ -1,4 +1,5 @@
 using System.Reflection;
+using Perf.Invoker.Host.Serve;
 using Perf.Invoker.Host.Standalone;
 
 namespace Perf.Invoker.Host;
@@ -10,19 +11,13 @@ internal static class InvokerCommand
     {
         if (args is ["serve", .. var serveArgs])
         {
-            if (serveArgs is ["--help"] or ["-h"])
+            if (serveArgs.Contains("--help") || serveArgs.Contains("-h"))
             {
                 Console.WriteLine(ServeSettings.Help);
                 return 0;
             }
 
-            if (ServeSettings.Parse(serveArgs, out string? error) is not { } settings)
-            {
-                Console.Error.WriteLine($"invoker serve: {error}. Run 'invoker serve --help'.");
-                return 2;
-            }
-
-            return await ServeCommand.RunAsync(settings);
+            return await StartAsync("invoker serve", "invoker serve --help", () => ServeSettings.Parse(serveArgs), ServeCommand.RunAsync);
         }
 
         if (args is ["--version"])
@@ -38,13 +33,35 @@ internal static class InvokerCommand
         }
 
         string[] standaloneArgs = args is ["standalone", .. var rest] ? rest : args;
-        if (StandaloneSettings.Parse(standaloneArgs, out string? problem) is not { } standalone)
+        return await StartAsync("invoker", "invoker --help", () => StandaloneSettings.Parse(standaloneArgs), StandaloneCommand.RunAsync, running: "invoker standalone");
+    }
+
+    /// <summary>
+    /// Parses, then runs a mode. A start that fails (<see cref="StartupException"/>) is one line and exit code 2: a
+    /// setting's under <paramref name="command"/> with a pointer to the help, the rest under <paramref name="running"/>.
+    /// </summary>
+    private static async Task<int> StartAsync<TSettings>(string command, string help, Func<TSettings> parse, Func<TSettings, Task<int>> run, string? running = null)
+    {
+        TSettings settings;
+        try
         {
-            Console.Error.WriteLine($"invoker: {problem}. Run 'invoker --help'.");
+            settings = parse();
+        }
+        catch (StartupException e)
+        {
+            Console.Error.WriteLine($"{command}: {e.Message}. Run '{help}'.");
             return 2;
         }
 
-        return await StandaloneCommand.RunAsync(standalone);
+        try
+        {
+            return await run(settings);
+        }
+        catch (StartupException e)
+        {
+            Console.Error.WriteLine($"{running ?? command}: {e.Message}");
+            return 2;
+        }
     }
 
     private static string Version =>

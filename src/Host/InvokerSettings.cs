@@ -1,0 +1,92 @@
+using Perf.Invoker.Feed;
+using Perf.Invoker.Host.Standalone;
+
+namespace Perf.Invoker.Host;
+
+/// <summary>
+/// The settings both modes share (the engine's: address, data, runtime, memory, concurrency, peek window, backend),
+/// each a flag or its INVOKER_* variable. A mode's settings hold these and add their own flags to <see cref="Table"/>.
+/// </summary>
+internal sealed class InvokerSettings
+{
+    public const string DefaultUrl = "http://127.0.0.1:3233";
+
+    /// <summary>The smallest action memory (ActionValidation.MinMemoryMegabytes): less could never run a container.</summary>
+    public const long MinUserMemoryMegabytes = ActionValidation.MinMemoryMegabytes;
+
+    /// <summary>The most whose size in bytes still fits a long (ByteSize, the pool's memory budget).</summary>
+    public const long MaxUserMemoryMegabytes = long.MaxValue >> 20;
+
+    public static readonly Setting UrlSetting = new("url", "INVOKER_URL");
+    public static readonly Setting DataSetting = new("data", "INVOKER_DATA");
+    public static readonly Setting RuntimeSetting = new("runtime", "INVOKER_RUNTIME");
+    public static readonly Setting UserMemorySetting = new("user-memory", "INVOKER_USER_MEMORY_MB");
+    public static readonly Setting ConcurrencyMaxSetting = new("concurrency-max", "INVOKER_CONCURRENCY_MAX");
+    public static readonly Setting PeekFactorSetting = new("peek-factor", "INVOKER_PEEK_FACTOR");
+
+    /// <summary>Every shared setting, the container backend's included.</summary>
+    public static readonly Setting[] Table =
+        [UrlSetting, DataSetting, RuntimeSetting, UserMemorySetting, ConcurrencyMaxSetting, PeekFactorSetting, .. ContainerBackend.Table];
+
+    public required string Url { get; init; }
+
+    /// <summary>Absolute: the owner tag of process containers is derived from it.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Absolute; see <see cref="DefaultRuntimeDirectory"/>.</summary>
+    public required string RuntimeDirectory { get; init; }
+
+    public long UserMemoryMegabytes { get; init; } = 2048;
+
+    public int ConcurrencyMax { get; init; } = 500;
+
+    public double PeekFactor { get; init; } = PeekWindow.DefaultPeekFactor;
+
+    public required ContainerBackend Backend { get; init; }
+
+    /// <summary>The help lines of the shared settings, after a mode's own.</summary>
+    public static string Help(string dataWhat) => $"""
+          --url URL                where to listen (INVOKER_URL; default {DefaultUrl})
+          --data DIR               data directory: {dataWhat} (INVOKER_DATA; default .data)
+          --runtime DIR            the Node.js runtime folder (INVOKER_RUNTIME; default runtimes/nodejs beside
+                                   the executable, else in the working directory)
+          --user-memory MB         memory for all containers, at least {MinUserMemoryMegabytes} (INVOKER_USER_MEMORY_MB; default 2048)
+          --concurrency-max N      largest allowed action concurrency, at least 1 (INVOKER_CONCURRENCY_MAX; default 500)
+          --peek-factor F          concurrentPeekFactor of the feed's window (INVOKER_PEEK_FACTOR; default 0.5)
+        {ContainerBackend.Help}
+        """;
+
+    /// <summary>Reads and checks the shared settings; a <see cref="StartupException"/> names the first one wrong.</summary>
+    public static InvokerSettings Read(SettingsReader reader)
+    {
+        var settings = new InvokerSettings
+        {
+            Backend = ContainerBackend.Read(reader),
+            Url = reader.Text(UrlSetting, DefaultUrl),
+            DataDirectory = reader.FullPath(DataSetting, ".data"),
+            RuntimeDirectory = reader.Text(RuntimeSetting) is { } runtime ? Path.GetFullPath(runtime) : DefaultRuntimeDirectory(),
+            UserMemoryMegabytes = reader.Number(UserMemorySetting, 2048L, MinUserMemoryMegabytes, MaxUserMemoryMegabytes, why: "MB, one container of the smallest action"),
+            ConcurrencyMax = reader.Number(ConcurrencyMaxSetting, 500, min: 1),
+            PeekFactor = reader.Fraction(PeekFactorSetting, PeekWindow.DefaultPeekFactor, min: 0),
+        };
+
+        // A malformed address is not always refused by Kestrel: 'http://[::1' would listen on every interface.
+        if (!Uri.TryCreate(settings.Url, UriKind.Absolute, out Uri? url) || url.Scheme != Uri.UriSchemeHttp || url.PathAndQuery != "/")
+        {
+            throw new StartupException($"{reader.Source(UrlSetting)} must be an http:// address without a path, got '{settings.Url}'");
+        }
+
+        return settings;
+    }
+
+    /// <summary>
+    /// runtimes/nodejs beside the executable, where the build and the publish put it (and the image): a packaged binary
+    /// runs actions from any working directory. Else runtimes/nodejs in the working directory, the repository's when
+    /// started from its root.
+    /// </summary>
+    private static string DefaultRuntimeDirectory()
+    {
+        string beside = Path.Combine(AppContext.BaseDirectory, "runtimes", "nodejs");
+        return File.Exists(Path.Combine(beside, "package.json")) ? beside : Path.GetFullPath(Path.Combine("runtimes", "nodejs"));
+    }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using Confluent.Kafka;
+using Perf.Invoker.Containers;
+using Perf.Invoker.Feed;
+using Perf.Invoker.Feed.Kafka;
+
+namespace Perf.Invoker.Host.Serve;
+
+/// <summary>
+/// <c>invoker serve</c>: a drop-in invoker for instance N of an OpenWhisk cluster. Kafka's
+/// <c>invoker&lt;N&gt;</c> feeds the credit window; activations run in process or Docker containers; records go to
+/// the SQLite store and acks to <c>completed&lt;C&gt;</c>; a ping goes to <c>health</c> every second.
+/// </summary>
+internal static class ServeCommand
+{
+    public static async Task<int> RunAsync(ServeSettings settings)
+    {
+        InvokerSettings shared = settings.Shared;
+        string name = $"invoker{settings.Instance}";
+        await using InvokerEngine engine = await InvokerEngine.OpenAsync(shared, new EngineIdentity(
+            "serve",
+            settings.Instance,
+            name,
+            ContainerPrefix: $"wsk{settings.Instance}_",
+            OwnerTag: OwnerTag.For($"wsk{settings.Instance}", shared.DataDirectory),
+            SweepBeforeListening: true));
+
+        var kafka = new KafkaOptions { BootstrapServers = settings.Kafka, TopicPrefix = settings.TopicPrefix, Extra = settings.KafkaExtra };
+        using KafkaClients clients = KafkaClients.Create(kafka, settings);
+        engine.Compose(new KafkaAckSink(clients.Producer));
+        await using var pinger = new KafkaHealthPinger(clients.Producer, engine.Instance, invokerSwitch: engine.Switch);
+
+        var source = new KafkaMessageSource(clients.Consumer);
+        engine.AddFeed(source, source, settings.MaxPeek, static message => $"activation at {message.Partition}/{message.Offset}");
+        // --concurrent-topic: invoker<N>concurrent gets its own consumer, feed and window beside invoker<N>'s, sharing the
+        // handler; that alone keeps either topic from starving the other (MessageFeed). Windows: PeekWindow's remarks.
+        if (clients.ConcurrentConsumer is { } concurrentConsumer)
+        {
+            var concurrentSource = new KafkaMessageSource(concurrentConsumer);
+            engine.AddFeed(concurrentSource, concurrentSource, settings.ConcurrentMaxPeek, static message => $"concurrent activation at {message.Partition}/{message.Offset}");
+        }
+
+        await engine.StartAsync();
+        clients.Consumer.Start();
+        clients.ConcurrentConsumer?.Start();
+        pinger.Start();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{name} serving {kafka.InvokerTopic(settings.Instance)} on {settings.Kafka} (peek window {settings.MaxPeek}); admin on {string.Join(' ', engine.App.Urls)}"));
+
+        if (clients.ConcurrentConsumer is not null)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} also serving {clients.ConcurrentConsumer.Topic} (peek window {settings.ConcurrentMaxPeek})"));
+        }
+
+        return await engine.RunAsync();
+    }
+
+    /// <summary>The producer (acks, pings) and the consumers of one invoker, created together so that a client librdkafka refuses is one line.</summary>
+    private sealed class KafkaClients : IDisposable
+    {
+        public KafkaProducer Producer { get; private set; } = null!;
+
+        public KafkaActivationConsumer Consumer { get; private set; } = null!;
+
+        public KafkaActivationConsumer? ConcurrentConsumer { get; private set; }
+
+        public static KafkaClients Create(KafkaOptions kafka, ServeSettings settings)
+        {
+            var clients = new KafkaClients();
+            try
+            {
+                clients.Producer = new KafkaProducer(kafka);
+                clients.Consumer = new KafkaActivationConsumer(kafka, settings.Instance);
+                clients.ConcurrentConsumer = settings.ConcurrentTopic ? new KafkaActivationConsumer(kafka, kafka.ConcurrentInvokerTopic(settings.Instance)) : null;
+                return clients;
+            }
+            catch (Exception e) when (e is KafkaException or ArgumentException or InvalidOperationException)
+            {
+                // A --kafka-option librdkafka does not know, or a value it refuses.
+                clients.Dispose();
+                throw new StartupException($"the Kafka client could not be created: {e.Message}", e);
+            }
+        }
+
+        public void Dispose()
+        {
+            ConcurrentConsumer?.Dispose();
+            Consumer?.Dispose();
+            Producer?.Dispose();
+        }
+    }
+}
