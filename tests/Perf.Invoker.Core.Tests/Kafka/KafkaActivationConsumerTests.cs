@@ -125,7 +125,7 @@ public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
         using var consumer = new KafkaActivationConsumer(options, 0);
         consumer.Start();
 
-        await KafkaTestClient.WaitUntilAsync(() => consumer.BufferedCount >= 4, "the buffer fills");
+        await Eventually.True(() => consumer.BufferedCount >= 4, "the buffer fills");
         // Absence can only be checked for a while: fetches are milliseconds apart on loopback.
         await Task.Delay(300);
         Assert.Equal(4, consumer.BufferedCount);

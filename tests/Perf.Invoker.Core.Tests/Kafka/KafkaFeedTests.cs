@@ -115,7 +115,7 @@ public sealed class KafkaFeedTests(KafkaMockBrokerFixture broker)
         Task running = Task.WhenAll(feeds[0].RunAsync(stop.Token), feeds[1].RunAsync(stop.Token));
         // Nothing completes before the gate opens, so each topic had exactly its window in flight when it did.
         await bothFull.Task.WaitAsync(KafkaTestClient.Timeout);
-        await KafkaTestClient.WaitUntilAsync(() => feeds.All(f => f.Completed == 4 * PerPartition), "both topics completed every message");
+        await Eventually.True(() => feeds.All(f => f.Completed == 4 * PerPartition), "both topics completed every message");
         stop.Cancel();
         await running.WaitAsync(KafkaTestClient.Timeout);
 
