@@ -8,6 +8,7 @@ namespace Perf.Invoker.Tests.Concurrency;
 /// where CsCheck checks that the concurrent outcome equals some sequential order of the same operations.
 /// Small capacities make full, free, shrink-below-in-flight and close states common.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class SlotAllocatorPropertyTests
 {
     private const int MaxCapacity = 5;

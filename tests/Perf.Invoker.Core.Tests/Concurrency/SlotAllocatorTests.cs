@@ -2,6 +2,7 @@ using Perf.Invoker.Concurrency;
 
 namespace Perf.Invoker.Tests.Concurrency;
 
+[Trait("Category", "Unit")]
 public sealed class SlotAllocatorTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Containers;
 
+[Trait("Category", "Process")]
 public sealed class ProcessContainerFactoryTests : IAsyncLifetime
 {
     private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("test");

@@ -3,6 +3,7 @@ using Perf.Invoker.Tests.Concurrency;
 
 namespace Perf.Invoker.Tests.Feed;
 
+[Trait("Category", "Unit")]
 public sealed class CreditWindowTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Perf.Invoker.Feed;
 namespace Perf.Invoker.Tests.Feed;
 
 /// <summary>The enable/disable switch as the feed honours it: nothing new while off, what runs finishes, credits come back.</summary>
+[Trait("Category", "Unit")]
 public sealed class InvokerSwitchTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using Perf.Invoker.Feed;
 
 namespace Perf.Invoker.Tests.Feed;
 
+[Trait("Category", "Unit")]
 public sealed class MessageFeedTests
 {
     private static readonly TimeSpan s_never = TimeSpan.FromDays(1);

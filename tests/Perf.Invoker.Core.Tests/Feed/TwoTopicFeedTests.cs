@@ -7,6 +7,7 @@ namespace Perf.Invoker.Tests.Feed;
 /// <c>invoker&lt;N&gt;</c> and <c>invoker&lt;N&gt;concurrent</c> as two feeds side by side sharing one handler (MessageFeed's
 /// remarks): under saturation neither topic starves the other. Progress is counted, never timed.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class TwoTopicFeedTests
 {
     private const int Partitions = 2;

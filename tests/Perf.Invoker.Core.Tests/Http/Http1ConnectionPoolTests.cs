@@ -7,6 +7,7 @@ using static Perf.Invoker.Http.Tests.HttpTestSupport;
 namespace Perf.Invoker.Http.Tests;
 
 /// <summary>Pool behaviour against a real loopback server: limits, reuse order, fairness, retries, deadlines, disposal.</summary>
+[Trait("Category", "Unit")]
 public sealed class Http1ConnectionPoolTests
 {
     /// <summary>

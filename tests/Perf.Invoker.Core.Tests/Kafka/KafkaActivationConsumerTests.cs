@@ -5,6 +5,7 @@ using Perf.Invoker.Feed.Kafka;
 namespace Perf.Invoker.Tests.Kafka;
 
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
 {
     [Fact]

@@ -6,6 +6,7 @@ namespace Perf.Invoker.Tests.Kafka;
 
 /// <summary>The credit window and offset tracker over the real consumer, against the mock broker.</summary>
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class KafkaFeedTests(KafkaMockBrokerFixture broker)
 {
     [Fact]

@@ -40,6 +40,7 @@ public sealed class StandaloneFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Process")]
 public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixture<StandaloneFixture>
 {
     private const string Echo = "function main(params) { console.log('echo ' + JSON.stringify(params)); return params; }";

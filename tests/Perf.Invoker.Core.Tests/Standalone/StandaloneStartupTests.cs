@@ -8,6 +8,7 @@ using Perf.Invoker.Tests.Support;
 namespace Perf.Invoker.Tests.Standalone;
 
 /// <summary>What an operator gets when `invoker standalone` cannot start: one line naming the problem and exit code 2, no stack trace.</summary>
+[Trait("Category", "Process")]
 public sealed class StandaloneStartupTests : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("invoker-startup-").FullName;
