@@ -42,12 +42,8 @@ public sealed class SlotAllocatorPropertyTests
                             break;
                         case SlotOpKind.Release when model.InFlight == 0:
                             // An over-release must be refused and change nothing.
-                            if (!BuildConfiguration.AssertsFailFast)
-                            {
-                                Assert.Throws<InvalidOperationException>(() => slots.Release());
-                                Assert.Null(model.Release());
-                            }
-
+                            Assert.Throws<InvalidOperationException>(() => slots.Release());
+                            Assert.Null(model.Release());
                             break;
                         case SlotOpKind.Release:
                             SlotTransitions released = slots.Release();
@@ -78,7 +74,7 @@ public sealed class SlotAllocatorPropertyTests
             print: t => $"capacity {t.Item1}: {string.Join(", ", t.Item2)}");
     }
 
-    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    [Fact]
     public void ConcurrentOperations_AreLinearizable_AgainstTheSequentialModel()
     {
         // Each side tallies what its operations returned; the parallel run must match some sequential order

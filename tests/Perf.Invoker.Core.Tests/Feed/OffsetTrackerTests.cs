@@ -108,7 +108,7 @@ public sealed class OffsetTrackerTests
         Assert.Equal(0, tracker.InFlight);
     }
 
-    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    [Fact]
     public void Complete_Twice_Throws_AndChangesNothing()
     {
         var tracker = new OffsetTracker();
