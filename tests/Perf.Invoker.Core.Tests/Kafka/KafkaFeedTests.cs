@@ -43,10 +43,7 @@ public sealed class KafkaFeedTests(KafkaMockBrokerFixture broker)
         consumer.Start();
         using var stop = new CancellationTokenSource();
         Task running = feed.RunAsync(stop.Token);
-        for (int i = 0; i < 2000 && feed.Completed < 4 * PerPartition; i++)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.True(() => feed.Completed >= 4 * PerPartition, "every message completed");
 
         stop.Cancel();
         await running.WaitAsync(KafkaTestClient.Timeout);
