@@ -54,6 +54,23 @@ fi
 echo "docker: $([ $docker_ok = 1 ] && echo "daemon answers" || echo "unavailable: $docker_why")"
 
 # --- .NET: build once, then each test project -----------------------------------------------------
+count_results() { # count_results NAME: add $OUT/NAME.trx to the totals and print them, or count a run without results as failed
+  local name=$1 trx="$OUT/$1.trx" counters p f t s
+  if [ -f "$trx" ]; then
+    counters=$(grep -o '<Counters [^>]*>' "$trx")
+    p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
+    f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
+    t=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
+    s=$((t - p - f))
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+    echo "$name: $p passed, $f failed, $s skipped"
+    [ "$f" = 0 ] || grep -E "^\s+Failed |Error Message" -A3 "$OUT/$name.log" | head -60
+    grep -E "Long Running Test" "$OUT/$name.log" | head -10
+  else
+    echo "$name: no results"; grep -E "Long Running Test|test running when" -A2 "$OUT/$name.log" | head -20; tail -20 "$OUT/$name.log"; failed=$((failed + 1))
+  fi
+}
+
 built=0
 if ! dotnet build Perf.Invoker.sln -c Release -warnaserror >"$OUT/build.log" 2>&1; then
   grep -E "error|warning" "$OUT/build.log" | sort -u | head -50
@@ -66,21 +83,31 @@ else
     # A test that hangs is killed after 5 minutes and reported by name (blame), instead of stalling CI.
     dotnet test "$proj" -c Release --no-build --blame-hang-timeout 5m --logger "trx;LogFileName=$name.trx" --results-directory "$OUT" \
       >"$OUT/$name.log" 2>&1
-    trx="$OUT/$name.trx"
-    if [ -f "$trx" ]; then
-      counters=$(grep -o '<Counters [^>]*>' "$trx")
-      p=$(sed -E 's/.* passed="([0-9]+)".*/\1/' <<<"$counters")
-      f=$(sed -E 's/.* failed="([0-9]+)".*/\1/' <<<"$counters")
-      t=$(sed -E 's/.* total="([0-9]+)".*/\1/' <<<"$counters")
-      s=$((t - p - f))
-      passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-      echo "$name: $p passed, $f failed, $s skipped"
-      [ "$f" = 0 ] || grep -E "^\s+Failed |Error Message" -A3 "$OUT/$name.log" | head -60
-      grep -E "Long Running Test" "$OUT/$name.log" | head -10
-    else
-      echo "$name: no results"; grep -E "Long Running Test|test running when" -A2 "$OUT/$name.log" | head -20; tail -20 "$OUT/$name.log"; failed=$((failed + 1))
-    fi
+    count_results "$name"
   done
+fi
+
+# --- Debug pass: the Debug.Assert invariants, compiled out above, fire under the concurrency and fault tests -----
+# The core tests built in Debug, run on the in-process and real-runtime tests (Category=Unit|Process) but the
+# standalone ones (the invoker executable end to end: minutes, and no assert the others miss). A failed assert
+# fails its test (tests/Perf.Invoker.Core.Tests/Support/DebugAssertListener.cs); one caught by the code around it is
+# still logged to debug-asserts.log, and any line there fails this pass.
+if [ $built = 1 ]; then
+  name=Perf.Invoker.Core.Tests.Debug
+  if ! dotnet build tests/Perf.Invoker.Core.Tests -c Debug -warnaserror >"$OUT/build-debug.log" 2>&1; then
+    grep -E "error|warning" "$OUT/build-debug.log" | sort -u | head -50
+    echo "$name: build failed"
+    failed=$((failed + 1))
+  else
+    PERF_INVOKER_ASSERT_LOG="$OUT/debug-asserts.log" dotnet test tests/Perf.Invoker.Core.Tests -c Debug --no-build --blame-hang-timeout 5m \
+      --filter "(Category=Unit|Category=Process)&FullyQualifiedName!~.Standalone." \
+      --logger "trx;LogFileName=$name.trx" --results-directory "$OUT" >"$OUT/$name.log" 2>&1
+    count_results "$name"
+    if [ -s "$OUT/debug-asserts.log" ]; then
+      failed=$((failed + 1)); echo "$name: Debug.Assert failed $(grep -c '^Debug.Assert failed' "$OUT/debug-asserts.log") time(s)"
+      grep -A4 '^Debug.Assert failed' "$OUT/debug-asserts.log" | head -40
+    fi
+  fi
 fi
 
 # --- Native AOT: the host and the generated JSON code publish without warnings and run ----------

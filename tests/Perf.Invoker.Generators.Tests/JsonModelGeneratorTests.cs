@@ -4,6 +4,7 @@ using Microsoft.CodeAnalysis.CSharp;
 
 namespace Perf.Invoker.Generators.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class JsonModelGeneratorTests
 {
     private const string Widget = """

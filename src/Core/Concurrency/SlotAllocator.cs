@@ -99,7 +99,6 @@ public sealed class SlotAllocator
         {
             // A release with nothing in flight is a caller's double release; refuse it rather than let the count go
             // negative, which would borrow from the capacity bits and hand out slots that do not exist.
-            Debug.Assert(InFlightOf(state) != 0, "SlotAllocator.Release without a matching TryAcquire.");
             if (InFlightOf(state) == 0)
             {
                 ThrowHelper.ThrowReleaseWithoutAcquire();

@@ -74,7 +74,6 @@ internal sealed class CreditWindow : IValueTaskSource
     public void Take()
     {
         int inUse = Interlocked.Increment(ref _inUse);
-        Debug.Assert(inUse <= Capacity, "credits in use never exceed the window");
         if (inUse > Capacity)
         {
             Interlocked.Decrement(ref _inUse);
@@ -86,7 +85,6 @@ internal sealed class CreditWindow : IValueTaskSource
     public void Return()
     {
         int inUse = Interlocked.Decrement(ref _inUse);
-        Debug.Assert(inUse >= 0, "each credit is returned exactly once");
         if (inUse < 0)
         {
             Interlocked.Increment(ref _inUse);

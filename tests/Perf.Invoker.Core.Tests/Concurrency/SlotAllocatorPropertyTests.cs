@@ -8,6 +8,7 @@ namespace Perf.Invoker.Tests.Concurrency;
 /// where CsCheck checks that the concurrent outcome equals some sequential order of the same operations.
 /// Small capacities make full, free, shrink-below-in-flight and close states common.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class SlotAllocatorPropertyTests
 {
     private const int MaxCapacity = 5;
@@ -41,12 +42,8 @@ public sealed class SlotAllocatorPropertyTests
                             break;
                         case SlotOpKind.Release when model.InFlight == 0:
                             // An over-release must be refused and change nothing.
-                            if (!BuildConfiguration.AssertsFailFast)
-                            {
-                                Assert.Throws<InvalidOperationException>(() => slots.Release());
-                                Assert.Null(model.Release());
-                            }
-
+                            Assert.Throws<InvalidOperationException>(() => slots.Release());
+                            Assert.Null(model.Release());
                             break;
                         case SlotOpKind.Release:
                             SlotTransitions released = slots.Release();
@@ -77,7 +74,7 @@ public sealed class SlotAllocatorPropertyTests
             print: t => $"capacity {t.Item1}: {string.Join(", ", t.Item2)}");
     }
 
-    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    [Fact]
     public void ConcurrentOperations_AreLinearizable_AgainstTheSequentialModel()
     {
         // Each side tallies what its operations returned; the parallel run must match some sequential order

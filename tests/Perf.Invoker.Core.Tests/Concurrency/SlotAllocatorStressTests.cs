@@ -9,6 +9,7 @@ namespace Perf.Invoker.Tests.Concurrency;
 /// bounded by the workers finishing, so a correct allocator passes on any machine whatever the interleaving; a
 /// broken one fails (or at worst passes) when the race does not show up, but never hangs.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class SlotAllocatorStressTests
 {
     // More workers than cores and than slots: refusals, preemption while holding a slot, and CAS retries all happen.

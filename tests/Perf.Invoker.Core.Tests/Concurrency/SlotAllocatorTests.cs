@@ -2,6 +2,7 @@ using Perf.Invoker.Concurrency;
 
 namespace Perf.Invoker.Tests.Concurrency;
 
+[Trait("Category", "Unit")]
 public sealed class SlotAllocatorTests
 {
     [Fact]
@@ -79,7 +80,7 @@ public sealed class SlotAllocatorTests
         Assert.Equal(0, slots.InFlight);
     }
 
-    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    [Fact]
     public void Release_WithNothingInFlight_ThrowsAndTheCountStaysAtZero()
     {
         var slots = new SlotAllocator(2);
@@ -92,7 +93,7 @@ public sealed class SlotAllocatorTests
         Assert.False(slots.TryAcquire());
     }
 
-    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    [Fact]
     public void Release_MoreTimesThanAcquired_ThrowsOnTheExtraReleaseOnly()
     {
         var slots = new SlotAllocator(4);

@@ -5,6 +5,7 @@ using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Containers;
 
+[Trait("Category", "Process")]
 public sealed class ProcessContainerFactoryTests : IAsyncLifetime
 {
     private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("test");
@@ -55,9 +56,9 @@ public sealed class ProcessContainerFactoryTests : IAsyncLifetime
         var container = (ProcessContainer)await _factory.CreateAsync(Spec(), CancellationToken.None);
 
         await container.PauseAsync();
-        Assert.True(await StateBecomes(container.ProcessId, s => s == 'T'), "stopped after SIGSTOP");
+        await Eventually.True(() => ProcessState(container.ProcessId) == 'T', "stopped after SIGSTOP");
         await container.ResumeAsync();
-        Assert.True(await StateBecomes(container.ProcessId, s => s != 'T'), "running after SIGCONT");
+        await Eventually.True(() => ProcessState(container.ProcessId) != 'T', "running after SIGCONT");
     }
 
     [Fact]
@@ -118,22 +119,7 @@ public sealed class ProcessContainerFactoryTests : IAsyncLifetime
         Assert.True(container.MemoryLimitNote is null || container.MemoryLimitNote.StartsWith("memory limit not applied", StringComparison.Ordinal));
     }
 
-    // Signals are delivered asynchronously: look until the state shows it (bounded).
-    private static async Task<bool> StateBecomes(int pid, Func<char, bool> expected)
-    {
-        for (int i = 0; i < 1000; i++)
-        {
-            if (expected(ProcessState(pid)))
-            {
-                return true;
-            }
-
-            await Task.Delay(10);
-        }
-
-        return false;
-    }
-
+    // Signals are delivered asynchronously: the tests look (Eventually) until the state shows it.
     private static char ProcessState(int pid)
     {
         // /proc/<pid>/stat: "pid (comm) S ...": the state follows the command's closing parenthesis.

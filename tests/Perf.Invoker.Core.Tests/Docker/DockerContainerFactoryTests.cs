@@ -12,6 +12,7 @@ namespace Perf.Invoker.Tests.Docker;
 /// The Docker backend against a real dockerd: action containers from the offline-built runtime image, with
 /// host networking and a loopback port the runtime announces (docs/architecture.md §2, Docker in tests).
 /// </summary>
+[Trait("Category", "Docker")]
 public sealed class DockerContainerFactoryTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);

@@ -2,6 +2,7 @@ using Perf.Invoker.Containers;
 
 namespace Perf.Invoker.Tests.Docker;
 
+[Trait("Category", "Unit")]
 public sealed class DockerContainerParametersTests
 {
     private static DockerContainerFactoryOptions Options(DockerNetwork network) =>

@@ -12,6 +12,7 @@ namespace Perf.Invoker.Tests.Docker;
 /// each test the invariants of docs/architecture.md §3 hold: no slot held, memory equal to the containers alive, one
 /// ack per record, and no container left once the pool is disposed.
 /// </summary>
+[Trait("Category", "Docker")]
 public sealed class DockerInvokerTests : IAsyncLifetime
 {
     private readonly string _prefix = $"wsktest{Guid.NewGuid():N}"[..15] + "_";

@@ -3,6 +3,7 @@ using Perf.Invoker.Containers;
 namespace Perf.Invoker.Tests.Docker;
 
 /// <summary>A daemon that does not answer: provisioning fails the way the pool expects, with no exception of the client's own.</summary>
+[Trait("Category", "Unit")]
 public sealed class DockerUnreachableTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace Perf.Invoker.Tests.Docker;
 
 /// <summary>`invoker serve --containers docker` as a process, driven over the mock broker, its containers in a real dockerd.</summary>
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Docker")]
 public sealed class ServeWithDockerTests(KafkaMockBrokerFixture broker)
 {
     [DockerFact]

@@ -7,6 +7,7 @@ using Perf.Invoker.Tests.Standalone;
 namespace Perf.Invoker.Tests.Docker;
 
 /// <summary>`invoker standalone --containers docker`: the API's actions run in real Docker containers (host network, loopback ports).</summary>
+[Trait("Category", "Docker")]
 public sealed class StandaloneWithDockerTests
 {
     [DockerFact]

@@ -4,6 +4,7 @@ using Perf.Invoker.Containers;
 namespace Perf.Invoker.Tests.Docker;
 
 /// <summary>The attach stream's chunks come cut anywhere: inside a line, a CRLF or a multi-byte character.</summary>
+[Trait("Category", "Unit")]
 public sealed class Utf8LineSplitterTests
 {
     private static readonly byte[] s_text = Encoding.UTF8.GetBytes("a1 hello\nä€😀 x\r\n\nlast");

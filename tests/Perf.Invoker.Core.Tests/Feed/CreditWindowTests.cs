@@ -3,6 +3,7 @@ using Perf.Invoker.Tests.Concurrency;
 
 namespace Perf.Invoker.Tests.Feed;
 
+[Trait("Category", "Unit")]
 public sealed class CreditWindowTests
 {
     [Fact]
@@ -59,7 +60,7 @@ public sealed class CreditWindowTests
         await drained;
     }
 
-    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    [Fact]
     public void Return_WithoutTake_Throws_AndLeavesTheCountAtZero()
     {
         var window = new CreditWindow(1);
@@ -68,7 +69,7 @@ public sealed class CreditWindowTests
         Assert.Equal(0, window.InUse);
     }
 
-    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    [Fact]
     public void Take_PastTheWindow_Throws_AndLeavesTheCountAtTheWindow()
     {
         var window = new CreditWindow(1);

@@ -6,6 +6,7 @@ using Perf.Invoker.Tests.Store;
 
 namespace Perf.Invoker.Tests.Feed;
 
+[Trait("Category", "Unit")]
 public sealed class EmbeddedActivationFeedTests
 {
     [Fact]

@@ -115,21 +115,3 @@ internal sealed class HeldHandler
     private TaskCompletionSource Held(int partition, long offset) =>
         _held.GetOrAdd((partition, offset), _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 }
-
-internal static class Eventually
-{
-    /// <summary>
-    /// Waits for a condition that other threads make true. The limit only keeps a broken build from hanging the run;
-    /// no test asserts how long anything takes.
-    /// </summary>
-    public static async Task TrueAsync(Func<bool> condition, string what)
-    {
-        var limit = TimeSpan.FromSeconds(30);
-        var started = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(started.Elapsed < limit, $"never true: {what}");
-            await Task.Delay(1);
-        }
-    }
-}

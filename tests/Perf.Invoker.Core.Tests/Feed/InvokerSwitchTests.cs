@@ -4,6 +4,7 @@ using Perf.Invoker.Feed;
 namespace Perf.Invoker.Tests.Feed;
 
 /// <summary>The enable/disable switch as the feed honours it: nothing new while off, what runs finishes, credits come back.</summary>
+[Trait("Category", "Unit")]
 public sealed class InvokerSwitchTests
 {
     [Fact]
@@ -18,15 +19,15 @@ public sealed class InvokerSwitchTests
         using var stop = new CancellationTokenSource();
 
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => feed.IsWaitingForEnable, "the loop waits for the switch");
+        await Eventually.True(() => feed.IsWaitingForEnable, "the loop waits for the switch");
         Assert.Equal(0, source.ReceiveCalls);
         Assert.Equal(0, feed.Dispatched);
 
         invokerSwitch.Enable();
-        await Eventually.TrueAsync(() => handler.Started == 3, "all three dispatched once enabled");
+        await Eventually.True(() => handler.Started == 3, "all three dispatched once enabled");
         Assert.False(feed.IsWaitingForEnable);
         SucceedAll(handler, 0, 3);
-        await Eventually.TrueAsync(() => feed.Completed == 3, "all completed");
+        await Eventually.True(() => feed.Completed == 3, "all completed");
         stop.Cancel();
         await run;
         AssertQuiet(feed);
@@ -43,7 +44,7 @@ public sealed class InvokerSwitchTests
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
         // Three dispatched and the loop parked in a fourth receive: the source is empty.
-        await Eventually.TrueAsync(() => handler.Started == 3 && source.ReceiveCalls == 4, "three dispatched, the loop waits for more");
+        await Eventually.True(() => handler.Started == 3 && source.ReceiveCalls == 4, "three dispatched, the loop waits for more");
 
         invokerSwitch.Disable();
         for (long offset = 3; offset < 8; offset++)
@@ -52,20 +53,20 @@ public sealed class InvokerSwitchTests
         }
 
         // The waiting receive hands over offset 3, which is held, not dispatched, until the switch is on.
-        await Eventually.TrueAsync(() => feed.IsWaitingForEnable, "the loop waits for the switch");
+        await Eventually.True(() => feed.IsWaitingForEnable, "the loop waits for the switch");
         Assert.Equal(4, source.ReceiveCalls);
         Assert.Equal(3, feed.Dispatched);
 
         SucceedAll(handler, 0, 3);
-        await Eventually.TrueAsync(() => feed.Completed == 3, "the work in flight finished while disabled");
+        await Eventually.True(() => feed.Completed == 3, "the work in flight finished while disabled");
         Assert.Equal(0, feed.CreditsInUse);
         Assert.Equal(3, handler.Started);
         Assert.True(feed.IsWaitingForEnable);
 
         invokerSwitch.Enable();
-        await Eventually.TrueAsync(() => handler.Started == 8, "the held message and the four behind it dispatched");
+        await Eventually.True(() => handler.Started == 8, "the held message and the four behind it dispatched");
         SucceedAll(handler, 3, 8);
-        await Eventually.TrueAsync(() => feed.Completed == 8, "all completed");
+        await Eventually.True(() => feed.Completed == 8, "all completed");
         stop.Cancel();
         await run;
         AssertQuiet(feed);
@@ -83,13 +84,13 @@ public sealed class InvokerSwitchTests
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
         source.Add(0, 0);
-        await Eventually.TrueAsync(() => handler.Started == 1 && source.ReceiveCalls == 2, "one dispatched, the loop waits for more");
+        await Eventually.True(() => handler.Started == 1 && source.ReceiveCalls == 2, "one dispatched, the loop waits for more");
         handler.Succeed(0, 0);
-        await Eventually.TrueAsync(() => feed.Completed == 1, "the first completed");
+        await Eventually.True(() => feed.Completed == 1, "the first completed");
 
         invokerSwitch.Disable();
         source.Add(0, 1);
-        await Eventually.TrueAsync(() => feed.IsWaitingForEnable, "offset 1 held while disabled");
+        await Eventually.True(() => feed.IsWaitingForEnable, "offset 1 held while disabled");
         stop.Cancel();
         await run;
 

@@ -3,6 +3,7 @@ using Perf.Invoker.Feed;
 
 namespace Perf.Invoker.Tests.Feed;
 
+[Trait("Category", "Unit")]
 public sealed class MessageFeedTests
 {
     private static readonly TimeSpan s_never = TimeSpan.FromDays(1);
@@ -17,14 +18,14 @@ public sealed class MessageFeedTests
         using var stop = new CancellationTokenSource();
 
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => feed.IsWaitingForCredit, "the loop waits for a credit");
+        await Eventually.True(() => feed.IsWaitingForCredit, "the loop waits for a credit");
 
         Assert.Equal(3, handler.Started);
         Assert.Equal(3, source.ReceiveCalls);
         Assert.Equal(3, feed.CreditsInUse);
 
         handler.Succeed(0, 1);
-        await Eventually.TrueAsync(() => feed.Dispatched == 4 && feed.IsWaitingForCredit, "one more dispatched, then waiting again");
+        await Eventually.True(() => feed.Dispatched == 4 && feed.IsWaitingForCredit, "one more dispatched, then waiting again");
 
         Assert.Equal(4, source.ReceiveCalls);
         Assert.Equal(3, feed.CreditsInUse);
@@ -37,7 +38,7 @@ public sealed class MessageFeedTests
             }
         }
 
-        await Eventually.TrueAsync(() => feed.Completed == 10, "all completed");
+        await Eventually.True(() => feed.Completed == 10, "all completed");
         stop.Cancel();
         await run;
         AssertQuiet(feed);
@@ -52,19 +53,19 @@ public sealed class MessageFeedTests
         var feed = NewFeed(source, new RecordingCommitter(), handler.HandleAsync, maxPeek: 6);
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => handler.Started == 6, "all six dispatched");
+        await Eventually.True(() => handler.Started == 6, "all six dispatched");
 
         handler.Fail(0, 0);
         handler.Cancel(0, 1);
         handler.Succeed(0, 2);
-        await Eventually.TrueAsync(() => feed.Completed == 3, "three completed");
+        await Eventually.True(() => feed.Completed == 3, "three completed");
         Assert.Equal(3, feed.CreditsInUse);
         Assert.Equal(2, feed.HandlerFaults);
 
         handler.Cancel(0, 5);
         handler.Fail(0, 3);
         handler.Succeed(0, 4);
-        await Eventually.TrueAsync(() => feed.Completed == 6, "all completed");
+        await Eventually.True(() => feed.Completed == 6, "all completed");
         stop.Cancel();
         await run;
 
@@ -88,7 +89,7 @@ public sealed class MessageFeedTests
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
 
-        await Eventually.TrueAsync(() => feed.Completed == 5, "all completed");
+        await Eventually.True(() => feed.Completed == 5, "all completed");
         stop.Cancel();
         await run;
 
@@ -108,7 +109,7 @@ public sealed class MessageFeedTests
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
 
-        await Eventually.TrueAsync(() => feed.Completed == 25, "all completed");
+        await Eventually.True(() => feed.Completed == 25, "all completed");
         Assert.Equal([10L, 20], committer.CommitsOf(0));
 
         stop.Cancel();
@@ -127,7 +128,7 @@ public sealed class MessageFeedTests
             new MessageFeedOptions { MaxPeek = 4, CommitEveryCompletions = 1000, CommitInterval = TimeSpan.FromMilliseconds(100) }, time);
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => feed.Completed == 6, "all completed");
+        await Eventually.True(() => feed.Completed == 6, "all completed");
 
         time.Advance(TimeSpan.FromMilliseconds(99));
         Assert.Empty(committer.CommitsOf(0));
@@ -141,7 +142,7 @@ public sealed class MessageFeedTests
         Assert.Equal([3L], committer.CommitsOf(0));
 
         source.Add(0, 3);
-        await Eventually.TrueAsync(() => feed.Completed == 7, "the late one completed");
+        await Eventually.True(() => feed.Completed == 7, "the late one completed");
         time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal([3L, 4], committer.CommitsOf(0));
         Assert.Equal([3L], committer.CommitsOf(1));
@@ -163,12 +164,12 @@ public sealed class MessageFeedTests
             new MessageFeedOptions { MaxPeek = 8, CommitEveryCompletions = 1, CommitInterval = TimeSpan.FromMilliseconds(100) }, time);
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => handler.Started == 5, "all dispatched");
+        await Eventually.True(() => handler.Started == 5, "all dispatched");
 
         handler.Succeed(0, 4);
         handler.Succeed(0, 3);
         handler.Succeed(0, 1);
-        await Eventually.TrueAsync(() => feed.Completed == 3, "three completed");
+        await Eventually.True(() => feed.Completed == 3, "three completed");
         time.Advance(TimeSpan.FromMilliseconds(100));
         // Offset 0 is incomplete: committing 0 ("nothing consumed yet") is as far as a commit may go.
         Assert.Equal([0L], committer.CommitsOf(0));
@@ -176,9 +177,9 @@ public sealed class MessageFeedTests
         Assert.Equal(new FeedPartitionCounters(0, InFlight: 2, CommittableOffset: 0, CommittedOffset: 0, IsRevoked: false), counters);
 
         handler.Succeed(0, 0);
-        await Eventually.TrueAsync(() => committer.LastCommitOf(0) == 2, "committed up to the incomplete offset 2");
+        await Eventually.True(() => committer.LastCommitOf(0) == 2, "committed up to the incomplete offset 2");
         handler.Succeed(0, 2);
-        await Eventually.TrueAsync(() => committer.LastCommitOf(0) == 5, "committed to the end");
+        await Eventually.True(() => committer.LastCommitOf(0) == 5, "committed to the end");
 
         stop.Cancel();
         await run;
@@ -197,13 +198,13 @@ public sealed class MessageFeedTests
             new MessageFeedOptions { MaxPeek = 16, CommitEveryCompletions = 1000, CommitInterval = TimeSpan.FromMilliseconds(100) }, time);
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => handler.Started == 10, "all dispatched");
+        await Eventually.True(() => handler.Started == 10, "all dispatched");
         IPartitionListener listener = source.Listener!;
 
         handler.Succeed(0, 0);
         handler.Succeed(0, 1);
         handler.Succeed(0, 3);
-        await Eventually.TrueAsync(() => feed.Completed == 3, "three completed");
+        await Eventually.True(() => feed.Completed == 3, "three completed");
         await listener.PartitionsRevokedAsync([0], CancellationToken.None);
 
         Assert.Equal([2L], committer.CommitsOf(0));
@@ -215,7 +216,7 @@ public sealed class MessageFeedTests
         handler.Succeed(0, 2);
         handler.Succeed(0, 4);
         source.Add(0, 5);
-        await Eventually.TrueAsync(() => feed.Completed == 5 && feed.Skipped == 1, "revoked ones finished, the late message skipped");
+        await Eventually.True(() => feed.Completed == 5 && feed.Skipped == 1, "revoked ones finished, the late message skipped");
         time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal([2L], committer.CommitsOf(0));
         Assert.Equal(10, handler.Started);
@@ -226,7 +227,7 @@ public sealed class MessageFeedTests
             handler.Succeed(1, offset);
         }
 
-        await Eventually.TrueAsync(() => feed.Completed == 10, "all completed");
+        await Eventually.True(() => feed.Completed == 10, "all completed");
         stop.Cancel();
         await run;
 
@@ -248,11 +249,11 @@ public sealed class MessageFeedTests
         listener.PartitionsAssigned([0]);
         source.Add(0, 0);
         source.Add(0, 1);
-        await Eventually.TrueAsync(() => feed.Completed == 2, "two completed");
+        await Eventually.True(() => feed.Completed == 2, "two completed");
         await listener.PartitionsRevokedAsync([0], CancellationToken.None);
         listener.PartitionsAssigned([0]);
         source.Add(0, 7);
-        await Eventually.TrueAsync(() => feed.Completed == 3, "the reassigned partition dispatches");
+        await Eventually.True(() => feed.Completed == 3, "the reassigned partition dispatches");
 
         stop.Cancel();
         await run;
@@ -271,14 +272,14 @@ public sealed class MessageFeedTests
             new MessageFeedOptions { MaxPeek = 8, CommitEveryCompletions = 1000, CommitInterval = s_never }, new FakeTimeProvider());
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => handler.Started == 7, "all dispatched");
+        await Eventually.True(() => handler.Started == 7, "all dispatched");
         for (long offset = 0; offset < 6; offset++)
         {
             handler.Succeed(0, offset);
         }
 
         stop.Cancel();
-        await Eventually.TrueAsync(() => feed.Completed == 6, "six completed");
+        await Eventually.True(() => feed.Completed == 6, "six completed");
         Assert.False(run.IsCompleted);
         Assert.Empty(committer.CommitsOf(0));
 
@@ -298,7 +299,7 @@ public sealed class MessageFeedTests
         var feed = NewFeed(source, new RecordingCommitter(), handler.HandleAsync, maxPeek: 2);
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => feed.IsWaitingForCredit, "waiting for a credit");
+        await Eventually.True(() => feed.IsWaitingForCredit, "waiting for a credit");
 
         stop.Cancel();
         handler.Succeed(0, 0);
@@ -323,7 +324,7 @@ public sealed class MessageFeedTests
             new MessageFeedOptions { MaxPeek = 8, CommitEveryCompletions = 1000, CommitInterval = TimeSpan.FromMilliseconds(100) }, time);
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
-        await Eventually.TrueAsync(() => feed.Completed == 4, "all completed");
+        await Eventually.True(() => feed.Completed == 4, "all completed");
 
         time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.Equal(1, feed.CommitFaults);
@@ -352,7 +353,7 @@ public sealed class MessageFeedTests
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
 
-        await Eventually.TrueAsync(() => feed.Completed == Partitions * PerPartition, "all completed");
+        await Eventually.True(() => feed.Completed == Partitions * PerPartition, "all completed");
         stop.Cancel();
         await run;
 
@@ -416,7 +417,7 @@ public sealed class MessageFeedTests
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
 
-        await Eventually.TrueAsync(() => feed.Completed == 10_000, "all completed");
+        await Eventually.True(() => feed.Completed == 10_000, "all completed");
         stop.Cancel();
         await run;
 
@@ -458,7 +459,7 @@ public sealed class MessageFeedTests
                 time.Advance(TimeSpan.FromMilliseconds(1));
             }
         });
-        await Eventually.TrueAsync(() => feed.Completed == Partitions * PerPartition, "all completed");
+        await Eventually.True(() => feed.Completed == Partitions * PerPartition, "all completed");
         await ticking;
         stop.Cancel();
         await run;
@@ -486,7 +487,7 @@ public sealed class MessageFeedTests
         using var stop = new CancellationTokenSource();
         Task run = feed.RunAsync(stop.Token);
 
-        await Eventually.TrueAsync(() => feed.Completed == 3 && feed.Skipped == 2, "three ran, two skipped");
+        await Eventually.True(() => feed.Completed == 3 && feed.Skipped == 2, "three ran, two skipped");
         stop.Cancel();
         await run;
 
@@ -505,7 +506,7 @@ public sealed class MessageFeedTests
             new MessageFeedOptions { MaxPeek = 8, CommitEveryCompletions = 1000, CommitInterval = s_never }, new FakeTimeProvider());
 
         Task run = feed.RunAsync(CancellationToken.None);
-        await Eventually.TrueAsync(() => handler.Started == 3, "three dispatched before the fault");
+        await Eventually.True(() => handler.Started == 3, "three dispatched before the fault");
         Assert.False(run.IsCompleted);
         handler.Succeed(0, 0);
         handler.Fail(0, 1);

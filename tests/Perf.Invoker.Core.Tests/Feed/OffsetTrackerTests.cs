@@ -4,6 +4,7 @@ using Perf.Invoker.Tests.Concurrency;
 
 namespace Perf.Invoker.Tests.Feed;
 
+[Trait("Category", "Unit")]
 public sealed class OffsetTrackerTests
 {
     [Fact]
@@ -107,7 +108,7 @@ public sealed class OffsetTrackerTests
         Assert.Equal(0, tracker.InFlight);
     }
 
-    [Fact(Skip = BuildConfiguration.SkipWhenAssertsFailFast)]
+    [Fact]
     public void Complete_Twice_Throws_AndChangesNothing()
     {
         var tracker = new OffsetTracker();

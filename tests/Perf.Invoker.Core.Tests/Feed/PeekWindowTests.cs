@@ -3,6 +3,7 @@ using Perf.Invoker.Feed;
 namespace Perf.Invoker.Tests.Feed;
 
 /// <summary>docs/openwhisk.md §7: maxContainers = userMemory / 128 MB; maxPeek = max(maxContainers, floor(maxContainers × concurrency.max × peekFactor)).</summary>
+[Trait("Category", "Unit")]
 public sealed class PeekWindowTests
 {
     [Theory]

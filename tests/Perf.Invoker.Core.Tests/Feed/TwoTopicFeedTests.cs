@@ -7,6 +7,7 @@ namespace Perf.Invoker.Tests.Feed;
 /// <c>invoker&lt;N&gt;</c> and <c>invoker&lt;N&gt;concurrent</c> as two feeds side by side sharing one handler (MessageFeed's
 /// remarks): under saturation neither topic starves the other. Progress is counted, never timed.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class TwoTopicFeedTests
 {
     private const int Partitions = 2;
@@ -28,7 +29,7 @@ public sealed class TwoTopicFeedTests
         const int Rounds = 100;
         for (int round = 1; round <= Rounds; round++)
         {
-            await Eventually.TrueAsync(() => topics.AreFullAfter(round), $"round {round}: both windows full");
+            await Eventually.True(() => topics.AreFullAfter(round), $"round {round}: both windows full");
             for (int topic = 0; topic < 2; topic++)
             {
                 Assert.Equal(round * s_windows[topic], handler.Started(topic));
@@ -55,9 +56,9 @@ public sealed class TwoTopicFeedTests
         handler.ReleaseHeld(freeTopic, keepHolding: false);
         Task run = topics.RunAsync(handler);
 
-        await Eventually.TrueAsync(() => topics.Feeds[freeTopic].Completed == Messages, "the free topic completed all of its messages");
+        await Eventually.True(() => topics.Feeds[freeTopic].Completed == Messages, "the free topic completed all of its messages");
         MessageFeed held = topics.Feeds[heldTopic];
-        await Eventually.TrueAsync(() => held.IsWaitingForCredit, "the held topic's loop sleeps on its full window");
+        await Eventually.True(() => held.IsWaitingForCredit, "the held topic's loop sleeps on its full window");
         Assert.Equal(s_windows[heldTopic], held.Dispatched);
         Assert.Equal(0, held.Completed);
         // Not polled while full: nothing was taken from the held topic that it could not run.
@@ -105,7 +106,7 @@ public sealed class TwoTopicFeedTests
         /// <summary>Waits for every message of both topics to complete, stops, and checks docs/architecture.md §3 invariants 2–3.</summary>
         public async Task StopAtTheEndAsync(Task run)
         {
-            await Eventually.TrueAsync(() => Feeds.All(f => f.Completed == Messages), "both topics completed every message");
+            await Eventually.True(() => Feeds.All(f => f.Completed == Messages), "both topics completed every message");
             _stop.Cancel();
             await run;
             for (int topic = 0; topic < 2; topic++)

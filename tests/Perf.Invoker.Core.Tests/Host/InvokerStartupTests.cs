@@ -12,6 +12,7 @@ namespace Perf.Invoker.Tests.Host;
 /// code 2, no stack trace. Both modes share the settings parser and the engine, so each case runs against both; serve is
 /// given a broker address nothing answers on, which every one of these failures comes before.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class InvokerStartupTests : IDisposable
 {
     private readonly string _data = Directory.CreateTempSubdirectory("invoker-startup-").FullName;

@@ -6,6 +6,7 @@ using Perf.Invoker.Tests.Support;
 namespace Perf.Invoker.Tests.Http;
 
 /// <summary>The action client against real runtimes/nodejs processes: every outcome of docs/openwhisk.md §4–5.</summary>
+[Trait("Category", "Process")]
 public sealed class ActionClientIntegrationTests : IAsyncLifetime
 {
     private readonly ProcessContainerFactory _factory = RuntimeProcesses.NewFactory("test");

@@ -7,6 +7,7 @@ using static Perf.Invoker.Http.Tests.HttpTestSupport;
 namespace Perf.Invoker.Http.Tests;
 
 /// <summary>Pool behaviour against a real loopback server: limits, reuse order, fairness, retries, deadlines, disposal.</summary>
+[Trait("Category", "Unit")]
 public sealed class Http1ConnectionPoolTests
 {
     /// <summary>
@@ -79,7 +80,7 @@ public sealed class Http1ConnectionPoolTests
         var pool = CreatePool(server.Server.EndPoint, maxConnections: 2);
 
         Task<int>[] requests = [.. bodies.Select(b => ConnectionIdOf(pool.PostAsync("/run", b)))];
-        await WaitUntilAsync(() => server.Pending == 2 && pool.Counters.Waiters == 4, "two requests are at the server and four wait");
+        await Eventually.True(() => server.Pending == 2 && pool.Counters.Waiters == 4, "two requests are at the server and four wait");
 
         Http1PoolCounters busy = pool.Counters;
         Assert.Equal(2, busy.OpenConnections);
@@ -109,7 +110,7 @@ public sealed class Http1ConnectionPoolTests
         Task<int> a = ConnectionIdOf(pool.PostAsync("/run", "a"));
         Task<int> b = ConnectionIdOf(pool.PostAsync("/run", "b"));
         Task<int> c = ConnectionIdOf(pool.PostAsync("/run", "c"));
-        await WaitUntilAsync(() => server.Pending == 3, "three requests are at the server");
+        await Eventually.True(() => server.Pending == 3, "three requests are at the server");
 
         // Returned in the order a, b, c: c's connection ends up on top of the idle stack.
         server.Open("a");
@@ -124,7 +125,7 @@ public sealed class Http1ConnectionPoolTests
         Assert.Equal(third, await ConnectionIdOf(pool.PostAsync("/run", "d")));
         Task<int> e = ConnectionIdOf(pool.PostAsync("/run", "e"));
         Task<int> f = ConnectionIdOf(pool.PostAsync("/run", "f"));
-        await WaitUntilAsync(() => server.Pending == 2, "two requests are at the server");
+        await Eventually.True(() => server.Pending == 2, "two requests are at the server");
         server.Open("e");
         server.Open("f");
         Assert.Equal(third, await e);
@@ -143,12 +144,12 @@ public sealed class Http1ConnectionPoolTests
         var pool = CreatePool(server.Server.EndPoint, maxConnections: 1);
 
         var requests = new List<Task<int>> { ConnectionIdOf(pool.PostAsync("/run", "first")) };
-        await WaitUntilAsync(() => server.Pending == 1, "the first request is at the server");
+        await Eventually.True(() => server.Pending == 1, "the first request is at the server");
         for (int i = 1; i <= 5; i++)
         {
             requests.Add(ConnectionIdOf(pool.PostAsync("/run", $"w{i}")));
             int waiting = i;
-            await WaitUntilAsync(() => pool.Counters.Waiters == waiting, $"{waiting} requests wait");
+            await Eventually.True(() => pool.Counters.Waiters == waiting, $"{waiting} requests wait");
         }
 
         server.Open("first");
@@ -223,7 +224,7 @@ public sealed class Http1ConnectionPoolTests
         });
         var pool = CreatePool(server.EndPoint, livenessCheckAfterIdle: TimeSpan.Zero);
         (await pool.PostAsync("/run", "{}")).Dispose();
-        await WaitUntilAsync(() => pool.CountDeadIdleConnections() == 1, "the client has seen the server's FIN");
+        await Eventually.True(() => pool.CountDeadIdleConnections() == 1, "the client has seen the server's FIN");
 
         using Http1Response response = await pool.PostAsync("/run", "{}");
 
@@ -255,7 +256,7 @@ public sealed class Http1ConnectionPoolTests
         });
         var pool = CreatePool(server.EndPoint, livenessCheckAfterIdle: TimeSpan.FromHours(1));
         (await pool.PostAsync("/run", "{}")).Dispose();
-        await WaitUntilAsync(() => pool.CountDeadIdleConnections() == 1, "the client has seen the server's FIN");
+        await Eventually.True(() => pool.CountDeadIdleConnections() == 1, "the client has seen the server's FIN");
 
         using Http1Response response = await pool.PostAsync("/run", "{}");
 
@@ -285,7 +286,7 @@ public sealed class Http1ConnectionPoolTests
         var pool = CreatePool(bound.LocalEndPoint!);
 
         ValueTask<Http1Response> init = pool.PostAsync("/init", "{\"value\":{}}", LongTimeout, retryConnectRefused: true);
-        await WaitUntilAsync(() => pool.Counters.ConnectRefusals >= 2, "two connection attempts were refused");
+        await Eventually.True(() => pool.Counters.ConnectRefusals >= 2, "two connection attempts were refused");
         await using var server = LoopbackServer.Start(bound, LoopbackServer.Serve((c, r) => Ok("{\"OK\":true}")));
 
         using Http1Response response = await init;
@@ -391,7 +392,7 @@ public sealed class Http1ConnectionPoolTests
         server.Gate("busy");
         var pool = CreatePool(server.Server.EndPoint, maxConnections: 1);
         Task<int> busy = ConnectionIdOf(pool.PostAsync("/run", "busy"));
-        await WaitUntilAsync(() => server.Pending == 1, "the first request is at the server");
+        await Eventually.True(() => server.Pending == 1, "the first request is at the server");
 
         using (Http1Response queued = await pool.PostAsync("/run", "queued", TimeSpan.FromMilliseconds(100)))
         {
@@ -416,12 +417,12 @@ public sealed class Http1ConnectionPoolTests
         server.Gate("busy");
         var pool = CreatePool(server.Server.EndPoint, maxConnections: 1);
         Task<int> busy = ConnectionIdOf(pool.PostAsync("/run", "busy"));
-        await WaitUntilAsync(() => server.Pending == 1, "the first request is at the server");
+        await Eventually.True(() => server.Pending == 1, "the first request is at the server");
         using var cts = new CancellationTokenSource();
 
         ValueTask<Http1Response> queued = pool.PostAsync("/run", "queued", LongTimeout, cancellationToken: cts.Token);
         Task<int> behind = ConnectionIdOf(pool.PostAsync("/run", "behind"));
-        await WaitUntilAsync(() => pool.Counters.Waiters == 2, "two requests wait");
+        await Eventually.True(() => pool.Counters.Waiters == 2, "two requests wait");
         await cts.CancelAsync();
         using (Http1Response canceled = await queued)
         {
@@ -443,9 +444,9 @@ public sealed class Http1ConnectionPoolTests
         server.Gate("busy");
         var pool = CreatePool(server.Server.EndPoint, maxConnections: 1);
         ValueTask<Http1Response> busy = pool.PostAsync("/run", "busy");
-        await WaitUntilAsync(() => server.Pending == 1, "the first request is at the server");
+        await Eventually.True(() => server.Pending == 1, "the first request is at the server");
         ValueTask<Http1Response> queued = pool.PostAsync("/run", "queued");
-        await WaitUntilAsync(() => pool.Counters.Waiters == 1, "a request waits");
+        await Eventually.True(() => pool.Counters.Waiters == 1, "a request waits");
 
         pool.Dispose();
 

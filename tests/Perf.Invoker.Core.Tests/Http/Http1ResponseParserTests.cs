@@ -4,6 +4,7 @@ using static Perf.Invoker.Http.Tests.HttpTestSupport;
 
 namespace Perf.Invoker.Http.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class Http1ResponseParserTests
 {
     /// <summary>

@@ -9,6 +9,7 @@ namespace Perf.Invoker.Http.Tests;
 /// pool's books balance afterwards: the connection is pooled only when it can carry another request,
 /// and torn-down connections are really closed (the server sees the close).
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class Http1ServerFaultTests
 {
     [Fact]

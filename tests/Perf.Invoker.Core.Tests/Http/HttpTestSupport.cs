@@ -53,22 +53,6 @@ internal static class HttpTestSupport
         Assert.Equal(c.ConnectionsOpened, c.ConnectionsClosed);
     }
 
-    /// <summary>Waits for a condition another thread makes true; fails (rather than hangs) if it never does.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        for (int i = 0; i < 6000; i++)
-        {
-            if (condition())
-            {
-                return;
-            }
-
-            await Task.Delay(5);
-        }
-
-        Assert.Fail("Gave up waiting until " + what);
-    }
-
     /// <summary>A sequence over the given pieces, one segment each (empty pieces make empty segments).</summary>
     public static ReadOnlySequence<byte> Sequence(params byte[][] pieces)
     {

@@ -8,6 +8,7 @@ using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Invocation;
 
+[Trait("Category", "Unit")]
 public sealed class ActivationMessageHandlerTests : IAsyncLifetime
 {
     private readonly ScriptedContainerFactory _factory = new();

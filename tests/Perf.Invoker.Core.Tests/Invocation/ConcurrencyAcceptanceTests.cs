@@ -10,6 +10,7 @@ namespace Perf.Invoker.Tests.Invocation;
 /// OpenWhisk's concurrency acceptance test (docs/openwhisk.md §8) with real runtimes/nodejs processes:
 /// activations that can only finish together prove they ran at once in one container.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class ConcurrencyAcceptanceTests : IAsyncLifetime
 {
     private const int N = 50;

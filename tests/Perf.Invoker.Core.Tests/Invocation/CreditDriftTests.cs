@@ -16,6 +16,7 @@ namespace Perf.Invoker.Tests.Invocation;
 /// activations mixing every way one can end, credits in use are 0, every partition is committed to its
 /// end, no slot is held, and every activation has exactly one record and one ack.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class CreditDriftTests : IAsyncLifetime
 {
     private const int Count = 10_000;

@@ -11,6 +11,7 @@ namespace Perf.Invoker.Tests.Invocation;
 /// invariants of docs/architecture.md §3 hold: no slot held, memory equal to the containers alive, and no child
 /// process left once the pool is disposed.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class ProcessFaultTests : IAsyncLifetime
 {
     private readonly ProcessInvoker _host = new("faults");

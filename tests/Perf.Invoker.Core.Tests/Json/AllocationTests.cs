@@ -6,6 +6,7 @@ using Perf.Invoker.Tests.Model;
 namespace Perf.Invoker.Tests.Json;
 
 /// <summary>Allocation on the hot path is a bug: these count bytes (not time), so they are exact and stable.</summary>
+[Trait("Category", "Unit")]
 public sealed class AllocationTests
 {
     [Fact]

@@ -27,6 +27,7 @@ public readonly partial record struct Piece
     public Piece[]? Children { get; init; }
 }
 
+[Trait("Category", "Unit")]
 public sealed class GeneratedModelShapeTests
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace Perf.Invoker.Tests.Json;
 /// The corpus of bad input: every case is a <see cref="JsonReadException"/> with a useful message,
 /// member and offset; nothing else is thrown and nothing hangs.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class MalformedInputTests
 {
     private static JsonReadException ReadFails(string json) => ReadFails(Encoding.UTF8.GetBytes(json));

@@ -8,6 +8,7 @@ using Perf.Invoker.Tests.Model;
 namespace Perf.Invoker.Tests.Json;
 
 /// <summary>The generated code and System.Text.Json read and write the same data the same way.</summary>
+[Trait("Category", "Unit")]
 public sealed class SystemTextJsonAgreementTests
 {
     public static TheoryData<string> Messages => [WireSamples.ActivationMessage, WireSamples.ActivationMessageWithOptionals];

@@ -16,6 +16,7 @@ namespace Perf.Invoker.Tests.Kafka;
 /// /invoker/disable|enable seen by controllers through the health pings and by the feed taking (or not) new work.
 /// </summary>
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed partial class InvokerAdminTests(KafkaMockBrokerFixture broker)
 {
     private const string Success = """invoker_activations_total{status="success"}""";

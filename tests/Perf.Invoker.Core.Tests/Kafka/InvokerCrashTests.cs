@@ -14,6 +14,7 @@ namespace Perf.Invoker.Tests.Kafka;
 /// and every activation still gets its completion; only those in flight at the kill may run twice.
 /// </summary>
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class InvokerCrashTests(KafkaMockBrokerFixture broker, ITestOutputHelper output)
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace Perf.Invoker.Tests.Kafka;
 
 /// <summary>`invoker serve` as a process, driven over the mock broker the way an OpenWhisk controller drives it.</summary>
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class InvokerServeTests(KafkaMockBrokerFixture broker)
 {
     [Theory]

@@ -6,6 +6,7 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Tests.Kafka;
 
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class KafkaAckSinkTests(KafkaMockBrokerFixture broker)
 {
     private static readonly ControllerInstanceId s_controller = new() { AsString = "0", InstanceType = "controller" };

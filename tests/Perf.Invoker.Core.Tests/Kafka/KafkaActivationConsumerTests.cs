@@ -5,6 +5,7 @@ using Perf.Invoker.Feed.Kafka;
 namespace Perf.Invoker.Tests.Kafka;
 
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
 {
     [Fact]
@@ -125,7 +126,7 @@ public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
         using var consumer = new KafkaActivationConsumer(options, 0);
         consumer.Start();
 
-        await KafkaTestClient.WaitUntilAsync(() => consumer.BufferedCount >= 4, "the buffer fills");
+        await Eventually.True(() => consumer.BufferedCount >= 4, "the buffer fills");
         // Absence can only be checked for a while: fetches are milliseconds apart on loopback.
         await Task.Delay(300);
         Assert.Equal(4, consumer.BufferedCount);

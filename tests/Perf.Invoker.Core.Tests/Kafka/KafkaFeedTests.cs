@@ -6,6 +6,7 @@ namespace Perf.Invoker.Tests.Kafka;
 
 /// <summary>The credit window and offset tracker over the real consumer, against the mock broker.</summary>
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class KafkaFeedTests(KafkaMockBrokerFixture broker)
 {
     [Fact]
@@ -42,10 +43,7 @@ public sealed class KafkaFeedTests(KafkaMockBrokerFixture broker)
         consumer.Start();
         using var stop = new CancellationTokenSource();
         Task running = feed.RunAsync(stop.Token);
-        for (int i = 0; i < 2000 && feed.Completed < 4 * PerPartition; i++)
-        {
-            await Task.Delay(10);
-        }
+        await Eventually.True(() => feed.Completed >= 4 * PerPartition, "every message completed");
 
         stop.Cancel();
         await running.WaitAsync(KafkaTestClient.Timeout);
@@ -115,7 +113,7 @@ public sealed class KafkaFeedTests(KafkaMockBrokerFixture broker)
         Task running = Task.WhenAll(feeds[0].RunAsync(stop.Token), feeds[1].RunAsync(stop.Token));
         // Nothing completes before the gate opens, so each topic had exactly its window in flight when it did.
         await bothFull.Task.WaitAsync(KafkaTestClient.Timeout);
-        await KafkaTestClient.WaitUntilAsync(() => feeds.All(f => f.Completed == 4 * PerPartition), "both topics completed every message");
+        await Eventually.True(() => feeds.All(f => f.Completed == 4 * PerPartition), "both topics completed every message");
         stop.Cancel();
         await running.WaitAsync(KafkaTestClient.Timeout);
 

@@ -6,6 +6,7 @@ using Perf.Invoker.Model;
 namespace Perf.Invoker.Tests.Kafka;
 
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class KafkaHealthPingerTests(KafkaMockBrokerFixture broker)
 {
     [Fact]
@@ -18,12 +19,12 @@ public sealed class KafkaHealthPingerTests(KafkaMockBrokerFixture broker)
         await using (var pinger = new KafkaHealthPinger(producer, KafkaAckSinkTests.Invoker, time))
         {
             pinger.Start();
-            await KafkaTestClient.WaitUntilAsync(() => pinger.SentCount == 1, "the first ping, sent at start");
+            await Eventually.True(() => pinger.SentCount == 1, "the first ping, sent at start");
             time.Advance(KafkaHealthPinger.DefaultInterval);
-            await KafkaTestClient.WaitUntilAsync(() => pinger.SentCount == 2, "the ping of the first tick");
+            await Eventually.True(() => pinger.SentCount == 2, "the ping of the first tick");
             pinger.IsEnabled = false;
             time.Advance(KafkaHealthPinger.DefaultInterval);
-            await KafkaTestClient.WaitUntilAsync(() => pinger.SentCount == 3, "the ping of the second tick");
+            await Eventually.True(() => pinger.SentCount == 3, "the ping of the second tick");
         }
 
         var pings = KafkaTestClient.ReadAll(broker.BootstrapServers, options.HealthTopic, 3)
@@ -43,7 +44,7 @@ public sealed class KafkaHealthPingerTests(KafkaMockBrokerFixture broker)
         using var producer = new KafkaProducer(options);
         await using var pinger = new KafkaHealthPinger(producer, KafkaAckSinkTests.Invoker, time);
         pinger.Start();
-        await KafkaTestClient.WaitUntilAsync(() => pinger.SentCount == 1, "the first ping");
+        await Eventually.True(() => pinger.SentCount == 1, "the first ping");
         await pinger.PingAsync(CancellationToken.None);
         Assert.Equal(2, pinger.SentCount);
     }

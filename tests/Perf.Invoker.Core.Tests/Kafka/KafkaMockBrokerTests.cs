@@ -4,6 +4,7 @@ using Confluent.Kafka;
 namespace Perf.Invoker.Tests.Kafka;
 
 [Collection(KafkaCollection.Name)]
+[Trait("Category", "Kafka")]
 public sealed class KafkaMockBrokerTests(KafkaMockBrokerFixture broker)
 {
     [Fact]

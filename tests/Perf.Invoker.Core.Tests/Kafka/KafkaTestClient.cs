@@ -57,15 +57,4 @@ internal static class KafkaTestClient
         consumer.Close();
         return results;
     }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails after <see cref="Timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(waited.Elapsed < Timeout, "timed out waiting until " + what);
-            await Task.Delay(10);
-        }
-    }
 }

@@ -5,6 +5,7 @@ using Perf.Invoker.Model;
 
 namespace Perf.Invoker.Tests.Logs;
 
+[Trait("Category", "Unit")]
 public sealed class ActivationLogCollectorTests
 {
     private const string Sentinel = ActivationLogCollector.Sentinel;

@@ -3,6 +3,7 @@ using Perf.Invoker.Model;
 
 namespace Perf.Invoker.Tests.Metrics;
 
+[Trait("Category", "Unit")]
 public sealed class InvokerMetricsTests
 {
     [Fact]

@@ -16,6 +16,7 @@ namespace Perf.Invoker.Tests.Metrics;
 /// The metrics of real activations: the pool, the proxy and the action client run for real against scripted runtimes
 /// (Kestrel on 127.0.0.1) that answer what each activation asks for in its parameters.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class InvokerMetricsWriterTests : IAsyncLifetime
 {
     private const long UserMemory = 1024;

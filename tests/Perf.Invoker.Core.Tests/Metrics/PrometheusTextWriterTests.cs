@@ -4,6 +4,7 @@ using Perf.Invoker.Metrics;
 
 namespace Perf.Invoker.Tests.Metrics;
 
+[Trait("Category", "Unit")]
 public sealed class PrometheusTextWriterTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Perf.Invoker.Model;
 
 namespace Perf.Invoker.Tests.Model;
 
+[Trait("Category", "Unit")]
 public sealed class WireModelRoundTripTests
 {
     public static TheoryData<string, string> ByteExactSamples => new()

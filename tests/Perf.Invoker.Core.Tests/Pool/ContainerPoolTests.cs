@@ -12,6 +12,7 @@ namespace Perf.Invoker.Tests.Pool;
 /// Each test ends by checking the invariants of docs/architecture.md §3: no slot held, memory equal to the
 /// containers alive, and every container the pool removed destroyed.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ContainerPoolTests : IAsyncLifetime
 {
     private const string Code = "function main(p) { return p; }";

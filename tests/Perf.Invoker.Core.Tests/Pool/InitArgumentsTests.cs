@@ -3,6 +3,7 @@ using Perf.Invoker.Pool;
 
 namespace Perf.Invoker.Tests.Pool;
 
+[Trait("Category", "Unit")]
 public sealed class InitArgumentsTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace Perf.Invoker.Tests.Standalone;
 
 /// <summary>The standalone API as OpenWhisk's own JavaScript client (npm `openwhisk`) sees it: tests/openwhisk-client/scenario.js.</summary>
+[Trait("Category", "Process")]
 public sealed class OpenWhiskClientTests(ITestOutputHelper output)
 {
     [Fact]

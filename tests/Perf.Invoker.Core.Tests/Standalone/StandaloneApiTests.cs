@@ -40,6 +40,7 @@ public sealed class StandaloneFixture : IAsyncLifetime
     }
 }
 
+[Trait("Category", "Process")]
 public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixture<StandaloneFixture>
 {
     private const string Echo = "function main(params) { console.log('echo ' + JSON.stringify(params)); return params; }";
@@ -359,20 +360,15 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         using var caller = new CancellationTokenSource();
 
         Task<HttpResponseMessage> blocking = Guest.PostAsync("_/actions/abandoned?blocking=true", Json("{}"), caller.Token);
-        for (int attempt = 0; attempt < 600 && !File.Exists(started); attempt++)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.True(File.Exists(started), "the activation started");
+        await Eventually.True(() => File.Exists(started), "the activation started", pollMilliseconds: 50);
         await caller.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => blocking);
         File.WriteAllText(gate, "open");
 
-        for (int attempt = 0; attempt < 600 && JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned"))!.AsArray().Count == 0; attempt++)
-        {
-            await Task.Delay(50);
-        }
+        await Eventually.True(
+            async () => JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned"))!.AsArray().Count > 0,
+            "the abandoned activation has a record",
+            pollMilliseconds: 50);
 
         JsonNode record = JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned"))!.AsArray().Single()!;
         Assert.Equal(0, (int?)record["response"]!["statusCode"]);
@@ -482,19 +478,23 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
     /// <summary>Non-blocking results land in the store asynchronously: polls (bounded) until the record is there.</summary>
     internal static async Task<JsonNode> FetchActivationAsync(HttpClient client, string id)
     {
-        for (int attempt = 0; attempt < 600; attempt++)
-        {
-            using HttpResponseMessage response = await client.GetAsync($"_/activations/{id}");
-            if (response.StatusCode == HttpStatusCode.OK)
+        JsonNode? record = null;
+        await Eventually.True(
+            async () =>
             {
-                return JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-            }
+                using HttpResponseMessage response = await client.GetAsync($"_/activations/{id}");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    record = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+                    return true;
+                }
 
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            await Task.Delay(50);
-        }
-
-        throw new Xunit.Sdk.XunitException($"activation {id} has no record after 30 s");
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+                return false;
+            },
+            $"activation {id} has a record",
+            pollMilliseconds: 50);
+        return record!;
     }
 
     private static async Task AssertErrorAsync(HttpResponseMessage response, HttpStatusCode status, string error)

@@ -15,6 +15,7 @@ namespace Perf.Invoker.Tests.Standalone;
 /// the SQLite queue, so after kill -9 and a restart every one of them gets its record; only those in flight
 /// at the kill may run twice, and those are bounded by the peek window.
 /// </summary>
+[Trait("Category", "Process")]
 public sealed class StandaloneCrashTests(ITestOutputHelper output)
 {
     [Fact]

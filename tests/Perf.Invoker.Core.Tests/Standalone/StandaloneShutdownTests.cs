@@ -10,6 +10,7 @@ using Perf.Invoker.Tests.Support;
 namespace Perf.Invoker.Tests.Standalone;
 
 /// <summary>A graceful stop (SIGTERM) of `invoker standalone` with blocking callers waiting.</summary>
+[Trait("Category", "Process")]
 public sealed class StandaloneShutdownTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using Perf.Invoker.Store;
 
 namespace Perf.Invoker.Tests.Store;
 
+[Trait("Category", "Unit")]
 public sealed class SqliteActivationQueueTests
 {
     [Fact]
