@@ -7,6 +7,7 @@ using Perf.Invoker.Store;
 
 namespace Perf.Invoker.Tests.Standalone;
 
+[Trait("Category", "Unit")]
 public sealed class ActivationFactoryTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 7, 3, 30, 15, 123, TimeSpan.Zero);
