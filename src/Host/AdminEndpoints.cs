@@ -1,4 +1,5 @@
 using System.Buffers;
+using Perf.Invoker.Exposition;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Metrics;
 

@@ -1,8 +1,11 @@
 using System.Globalization;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Containers;
+using Perf.Invoker.Exposition;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Kafka;
 using Perf.Invoker.Invocation;
+using Perf.Invoker.Kafka;
 using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;

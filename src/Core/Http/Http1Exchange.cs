@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using Perf.Invoker.Buffers;
 
 namespace Perf.Invoker.Http;
 

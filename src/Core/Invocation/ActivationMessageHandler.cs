@@ -1,6 +1,8 @@
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Http;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
+using Perf.Invoker.Store;
 
 namespace Perf.Invoker.Invocation;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Concurrency;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Http;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Concurrency;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Http;

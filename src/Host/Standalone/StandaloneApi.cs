@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Feed.Embedded;
 using Perf.Invoker.Invocation;
 using Perf.Invoker.Json;

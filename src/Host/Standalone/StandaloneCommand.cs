@@ -1,5 +1,7 @@
 using System.Globalization;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Containers;
+using Perf.Invoker.Exposition;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Embedded;
 using Perf.Invoker.Invocation;

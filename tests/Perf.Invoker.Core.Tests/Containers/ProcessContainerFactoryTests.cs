@@ -1,3 +1,4 @@
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Http;
 using Perf.Invoker.Model;

@@ -1,6 +1,7 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using ContainerSpec = Perf.Invoker.Containers.ContainerSpec;
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Http;
 using Perf.Invoker.Model;

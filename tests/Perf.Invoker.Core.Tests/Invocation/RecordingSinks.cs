@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Invocation;
 using Perf.Invoker.Model;
+using Perf.Invoker.Store;
 
 namespace Perf.Invoker.Tests.Invocation;
 

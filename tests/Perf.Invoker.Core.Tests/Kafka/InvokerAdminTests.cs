@@ -6,6 +6,7 @@ using Confluent.Kafka;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
+using Perf.Invoker.Tests.Exposition;
 using Perf.Invoker.Tests.Metrics;
 using Perf.Invoker.Tests.Support;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Confluent.Kafka;
+using Perf.Invoker.Kafka;
 
 namespace Perf.Invoker.Feed.Kafka;
 

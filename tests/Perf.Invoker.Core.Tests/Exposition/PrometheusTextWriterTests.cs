@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text;
+using Perf.Invoker.Exposition;
 using Perf.Invoker.Metrics;
 
-namespace Perf.Invoker.Tests.Metrics;
+namespace Perf.Invoker.Tests.Exposition;
 
 public sealed class PrometheusTextWriterTests
 {

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Perf.Invoker.Feed.Kafka;
+namespace Perf.Invoker.Kafka;
 
 /// <summary>
 /// The invoker's one Kafka producer, shared by acks (<see cref="KafkaAckSink"/>) and health pings

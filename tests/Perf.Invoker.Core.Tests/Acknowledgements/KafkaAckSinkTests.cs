@@ -1,9 +1,12 @@
 using Confluent.Kafka;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Feed.Kafka;
 using Perf.Invoker.Json;
+using Perf.Invoker.Kafka;
 using Perf.Invoker.Model;
+using Perf.Invoker.Tests.Kafka;
 
-namespace Perf.Invoker.Tests.Kafka;
+namespace Perf.Invoker.Tests.Acknowledgements;
 
 [Collection(KafkaCollection.Name)]
 public sealed class KafkaAckSinkTests(KafkaMockBrokerFixture broker)
