@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Perf.Invoker.Buffers;
-using Perf.Invoker.Http;
-using Perf.Invoker.Invocation;
 using Perf.Invoker.Json;
 using Perf.Invoker.Kafka;
 using Perf.Invoker.Model;

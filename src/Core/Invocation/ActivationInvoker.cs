@@ -1,6 +1,5 @@
 using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.ActionProtocol;
-using Perf.Invoker.Http;
 using Perf.Invoker.Json;
 using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;

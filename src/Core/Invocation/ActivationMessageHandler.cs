@@ -1,5 +1,4 @@
 using Perf.Invoker.ActionProtocol;
-using Perf.Invoker.Http;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
