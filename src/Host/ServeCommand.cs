@@ -6,7 +6,6 @@ using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Kafka;
 using Perf.Invoker.Invocation;
 using Perf.Invoker.Kafka;
-using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Store;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Concurrency;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Http;
 using Perf.Invoker.Logs;
 using Perf.Invoker.Model;
 

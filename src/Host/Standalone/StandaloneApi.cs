@@ -43,7 +43,7 @@ internal sealed class StandaloneApi(
     public const int DefaultListLimit = 30;
     public const int MaxListLimit = 200;
 
-    private static readonly ControllerInstanceId Controller = new() { AsString = "0", InstanceType = "controller" };
+    private static readonly ControllerInstanceId s_controller = new() { AsString = "0", InstanceType = "controller" };
 
     private delegate Task AuthorizedHandler(HttpContext context, NamespaceKey key);
 
@@ -268,7 +268,7 @@ internal sealed class StandaloneApi(
                 Limits = RawJson.EmptyObject,
             },
             ActivationId = ActivationId.NewId(),
-            RootControllerIndex = Controller,
+            RootControllerIndex = s_controller,
             Blocking = blocking,
             Content = content,
         };

@@ -5,7 +5,6 @@ using Perf.Invoker.Exposition;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Embedded;
 using Perf.Invoker.Invocation;
-using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Store;

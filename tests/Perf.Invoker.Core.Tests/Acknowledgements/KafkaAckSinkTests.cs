@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Perf.Invoker.Acknowledgements;
-using Perf.Invoker.Feed.Kafka;
 using Perf.Invoker.Json;
 using Perf.Invoker.Kafka;
 using Perf.Invoker.Model;

@@ -1,6 +1,5 @@
 using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Http;
 using Perf.Invoker.Model;
 using Perf.Invoker.Tests.Support;
 

@@ -23,7 +23,7 @@ public sealed partial class FolderDependencyTests
         ["Feed.Embedded"] = ["Feed", "Store", "Json", "Model"],
         ["Feed"] = [],
         ["Invocation"] = ["Pool", "ActionProtocol", "Acknowledgements", "Store", "Metrics", "Json", "Model"],
-        ["Pool"] = ["ActionProtocol", "Http", "Containers", "Logs", "Concurrency", "Json", "Model"],
+        ["Pool"] = ["ActionProtocol", "Containers", "Logs", "Concurrency", "Json", "Model"],
         ["ActionProtocol"] = ["Http", "Buffers", "Json", "Model"],
         ["Http"] = ["Buffers"],
         ["Logs"] = ["Containers", "Model"],

@@ -3,7 +3,6 @@ using Docker.DotNet.Models;
 using ContainerSpec = Perf.Invoker.Containers.ContainerSpec;
 using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Http;
 using Perf.Invoker.Model;
 using Perf.Invoker.Tests.Support;
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Perf.Invoker.Exposition;
-using Perf.Invoker.Metrics;
 
 namespace Perf.Invoker.Tests.Exposition;
 

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using Perf.Invoker.Exposition;
-using Perf.Invoker.Metrics;
 
 namespace Perf.Invoker.Tests.Exposition;
 

@@ -1,5 +1,3 @@
-using Perf.Invoker.Containers;
-using Perf.Invoker.Invocation;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Tests.Support;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Perf.Invoker.Acknowledgements;
-using Perf.Invoker.Invocation;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
 

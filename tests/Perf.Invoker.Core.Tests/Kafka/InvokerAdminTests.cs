@@ -7,7 +7,6 @@ using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
 using Perf.Invoker.Tests.Exposition;
-using Perf.Invoker.Tests.Metrics;
 using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Kafka;

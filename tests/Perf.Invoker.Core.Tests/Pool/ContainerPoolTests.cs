@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
-using Perf.Invoker.Http;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Tests.Support;
