@@ -40,7 +40,7 @@ public sealed class SlotAllocator
     {
         if (capacity < 0)
         {
-            ThrowHelper.ThrowCapacityOutOfRange(capacity);
+            SlotAllocatorUsageErrors.ThrowCapacityOutOfRange(capacity);
         }
 
         _padded.State = (long)capacity << CapacityShift;
@@ -102,7 +102,7 @@ public sealed class SlotAllocator
             Debug.Assert(InFlightOf(state) != 0, "SlotAllocator.Release without a matching TryAcquire.");
             if (InFlightOf(state) == 0)
             {
-                ThrowHelper.ThrowReleaseWithoutAcquire();
+                SlotAllocatorUsageErrors.ThrowReleaseWithoutAcquire();
             }
 
             long seen = Interlocked.CompareExchange(ref _padded.State, state - 1, state);
@@ -125,7 +125,7 @@ public sealed class SlotAllocator
     {
         if (capacity < 0)
         {
-            ThrowHelper.ThrowCapacityOutOfRange(capacity);
+            SlotAllocatorUsageErrors.ThrowCapacityOutOfRange(capacity);
         }
 
         long state = Volatile.Read(ref _padded.State);

@@ -78,7 +78,7 @@ internal sealed class CreditWindow : IValueTaskSource
         if (inUse > Capacity)
         {
             Interlocked.Decrement(ref _inUse);
-            ThrowHelper.ThrowWindowFull();
+            FeedUsageErrors.ThrowWindowFull();
         }
     }
 
@@ -90,7 +90,7 @@ internal sealed class CreditWindow : IValueTaskSource
         if (inUse < 0)
         {
             Interlocked.Increment(ref _inUse);
-            ThrowHelper.ThrowCreditNotTaken();
+            FeedUsageErrors.ThrowCreditNotTaken();
         }
 
         if (Volatile.Read(ref _waiterArmed) != 0 && Interlocked.Exchange(ref _waiterArmed, 0) == 1)

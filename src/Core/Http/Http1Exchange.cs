@@ -123,7 +123,7 @@ internal sealed partial class Http1Exchange : IValueTaskSource<Http1Response>, I
         int bodyLength = Request.WrittenCount - bodyStart;
         if (bodyLength < 0)
         {
-            ThrowHelper.ThrowInvalidOperationException("The body writer moved the buffer backwards.");
+            Http1UsageErrors.ThrowInvalidOperationException("The body writer moved the buffer backwards.");
         }
 
         _requestStart = head.WriteBefore(Request.Array, bodyStart, bodyLength);
