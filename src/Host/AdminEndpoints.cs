@@ -1,6 +1,6 @@
 using System.Buffers;
+using Perf.Invoker.Exposition;
 using Perf.Invoker.Feed;
-using Perf.Invoker.Metrics;
 
 namespace Perf.Invoker.Host;
 

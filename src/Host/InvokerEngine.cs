@@ -1,7 +1,8 @@
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Invocation;
-using Perf.Invoker.Metrics;
+using Perf.Invoker.Exposition;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Store;

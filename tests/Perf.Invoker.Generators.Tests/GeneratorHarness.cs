@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
-using Perf.Invoker.Generators;
 
 namespace Perf.Invoker.Generators.Tests;
 

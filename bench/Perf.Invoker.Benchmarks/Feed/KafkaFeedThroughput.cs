@@ -6,6 +6,7 @@ using Confluent.Kafka;
 using Perf.Invoker.Benchmarks.Store;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Kafka;
+using Perf.Invoker.Kafka;
 
 namespace Perf.Invoker.Benchmarks.Feed;
 

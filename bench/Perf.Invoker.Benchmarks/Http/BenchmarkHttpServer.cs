@@ -54,7 +54,10 @@ internal sealed class BenchmarkHttpServer : IDisposable
             }
 
             socket.NoDelay = true;
+            // Not awaited on purpose: a connection is served until it closes, and ServeAsync ends on its own errors.
+#pragma warning disable CA2012
             _ = ServeAsync(socket);
+#pragma warning restore CA2012
         }
     }
 

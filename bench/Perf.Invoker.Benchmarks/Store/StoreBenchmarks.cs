@@ -116,7 +116,7 @@ public class StoreBenchmarks
         var tasks = new Task[ConcurrentTasks];
         for (int i = 0; i < tasks.Length; i++)
         {
-            tasks[i] = Task.Run(Queue_EnqueueComplete().AsTask);
+            tasks[i] = Queue_EnqueueComplete().AsTask();
         }
 
         return Task.WhenAll(tasks);

@@ -40,7 +40,7 @@ public sealed class SlotAllocator
     {
         if (capacity < 0)
         {
-            ThrowHelper.ThrowCapacityOutOfRange(capacity);
+            SlotAllocatorUsageErrors.ThrowCapacityOutOfRange(capacity);
         }
 
         _padded.State = (long)capacity << CapacityShift;
@@ -101,7 +101,7 @@ public sealed class SlotAllocator
             // negative, which would borrow from the capacity bits and hand out slots that do not exist.
             if (InFlightOf(state) == 0)
             {
-                ThrowHelper.ThrowReleaseWithoutAcquire();
+                SlotAllocatorUsageErrors.ThrowReleaseWithoutAcquire();
             }
 
             long seen = Interlocked.CompareExchange(ref _padded.State, state - 1, state);
@@ -124,7 +124,7 @@ public sealed class SlotAllocator
     {
         if (capacity < 0)
         {
-            ThrowHelper.ThrowCapacityOutOfRange(capacity);
+            SlotAllocatorUsageErrors.ThrowCapacityOutOfRange(capacity);
         }
 
         long state = Volatile.Read(ref _padded.State);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Threading.Tasks.Sources;
 
 namespace Perf.Invoker.Feed;
@@ -77,7 +76,7 @@ internal sealed class CreditWindow : IValueTaskSource
         if (inUse > Capacity)
         {
             Interlocked.Decrement(ref _inUse);
-            ThrowHelper.ThrowWindowFull();
+            FeedUsageErrors.ThrowWindowFull();
         }
     }
 
@@ -88,7 +87,7 @@ internal sealed class CreditWindow : IValueTaskSource
         if (inUse < 0)
         {
             Interlocked.Increment(ref _inUse);
-            ThrowHelper.ThrowCreditNotTaken();
+            FeedUsageErrors.ThrowCreditNotTaken();
         }
 
         if (Volatile.Read(ref _waiterArmed) != 0 && Interlocked.Exchange(ref _waiterArmed, 0) == 1)

@@ -1,7 +1,7 @@
 namespace Perf.Invoker.Feed;
 
 /// <summary>
-/// Stores a partition's consumer position. <paramref name="offset"/> in <see cref="CommitAsync"/> follows Kafka's commit
+/// Stores a partition's consumer position. <c>offset</c> in <see cref="CommitAsync"/> follows Kafka's commit
 /// semantics: the next offset to consume, i.e. every offset below it has completed (docs/architecture.md §3 invariant 3).
 /// </summary>
 public interface IOffsetCommitter

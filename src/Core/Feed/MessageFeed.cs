@@ -130,7 +130,7 @@ public sealed class MessageFeed : IPartitionListener
     {
         if (Interlocked.Exchange(ref _started, 1) != 0)
         {
-            ThrowHelper.ThrowAlreadyRunning();
+            FeedUsageErrors.ThrowAlreadyRunning();
         }
 
         _source.SetPartitionListener(this);

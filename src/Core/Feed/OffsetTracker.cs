@@ -66,7 +66,7 @@ public sealed class OffsetTracker
     {
         if (!TryTrack(offset))
         {
-            ThrowHelper.ThrowOffsetNotIncreasing(offset, _next);
+            FeedUsageErrors.ThrowOffsetNotIncreasing(offset, _next);
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class OffsetTracker
         ref ulong word = ref _bits[(offset & _mask) >> 6];
         if (offset < _committable || offset >= _next || (word & bit) == 0)
         {
-            ThrowHelper.ThrowOffsetNotInFlight(offset);
+            FeedUsageErrors.ThrowOffsetNotInFlight(offset);
         }
 
         word &= ~bit;

@@ -31,7 +31,7 @@ internal sealed class Http1BlockMemoryPool : MemoryPool<byte>
     {
         if (minBufferSize > BlockSize)
         {
-            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(minBufferSize), "Blocks are 4 KiB.");
+            Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(minBufferSize), "Blocks are 4 KiB.");
         }
 
         if (_blocks.TryDequeue(out Block? block))

@@ -108,7 +108,7 @@ public sealed class Http1ConnectionPool : IDisposable
         ArgumentNullException.ThrowIfNull(path);
         if (!Http1RequestHead.IsValidPath(path))
         {
-            ThrowHelper.ThrowArgumentException("The path must start with '/' and hold visible ASCII only.", nameof(path));
+            Http1UsageErrors.ThrowArgumentException("The path must start with '/' and hold visible ASCII only.", nameof(path));
         }
 
         return new Http1RequestHead(this, path, _host);
@@ -173,12 +173,12 @@ public sealed class Http1ConnectionPool : IDisposable
         ArgumentNullException.ThrowIfNull(head);
         if (head.Pool != this)
         {
-            ThrowHelper.ThrowArgumentException("The head was created by another pool.", nameof(head));
+            Http1UsageErrors.ThrowArgumentException("The head was created by another pool.", nameof(head));
         }
 
         if ((timeout <= TimeSpan.Zero || timeout.TotalMilliseconds > uint.MaxValue - 1) && timeout != Timeout.InfiniteTimeSpan)
         {
-            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(timeout), "The timeout must be positive (at most ~49 days) or infinite.");
+            Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(timeout), "The timeout must be positive (at most ~49 days) or infinite.");
         }
 
         lock (_lock)

@@ -42,37 +42,37 @@ public sealed class Http1ConnectionPoolOptions
     {
         if (EndPoint is not (IPEndPoint or UnixDomainSocketEndPoint))
         {
-            ThrowHelper.ThrowArgumentException("The endpoint must be an IPEndPoint or a UnixDomainSocketEndPoint.", nameof(EndPoint));
+            Http1UsageErrors.ThrowArgumentException("The endpoint must be an IPEndPoint or a UnixDomainSocketEndPoint.", nameof(EndPoint));
         }
 
         if (Host is not null && (Host.Length == 0 || Host.AsSpan().ContainsAnyExceptInRange('!', '~')))
         {
-            ThrowHelper.ThrowArgumentException("The Host field must be visible ASCII without spaces.", nameof(Host));
+            Http1UsageErrors.ThrowArgumentException("The Host field must be visible ASCII without spaces.", nameof(Host));
         }
 
         if (MaxConnections < 1)
         {
-            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(MaxConnections), "A pool needs at least one connection.");
+            Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(MaxConnections), "A pool needs at least one connection.");
         }
 
         if (ConnectTimeout <= TimeSpan.Zero && ConnectTimeout != Timeout.InfiniteTimeSpan)
         {
-            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(ConnectTimeout), "The connect timeout must be positive or infinite.");
+            Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(ConnectTimeout), "The connect timeout must be positive or infinite.");
         }
 
         if (ConnectRetryInterval <= TimeSpan.Zero)
         {
-            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(ConnectRetryInterval), "The retry interval must be positive.");
+            Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(ConnectRetryInterval), "The retry interval must be positive.");
         }
 
         if (LivenessCheckAfterIdle < TimeSpan.Zero)
         {
-            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(LivenessCheckAfterIdle), "The idle time before a liveness check cannot be negative.");
+            Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(LivenessCheckAfterIdle), "The idle time before a liveness check cannot be negative.");
         }
 
         if (MaxResponseHeadersLength < 16 || MaxResponseBodyLength < 0 || RetainedBufferSize < 0)
         {
-            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(MaxResponseHeadersLength), "Limits must be positive.");
+            Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(MaxResponseHeadersLength), "Limits must be positive.");
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
+using Perf.Invoker.Buffers;
 
 namespace Perf.Invoker.Http;
 
@@ -27,7 +28,7 @@ internal sealed partial class Http1Exchange : IValueTaskSource<Http1Response>, I
     /// <summary>The response of the current request, for the caller; reset when the caller takes it.</summary>
     private ManualResetValueTaskSourceCore<Http1Response> _response;
 
-    /// <summary>A grant on its way to the driver through the thread pool (<see cref="Execute"/>).</summary>
+    /// <summary>A grant on its way to the driver through the thread pool (<see cref="IThreadPoolWorkItem.Execute"/>).</summary>
     private Http1PoolGrant _pendingGrant;
 
     /// <summary>Deadline of the current request, and the caller's cancellation forwarded into it; reset (or replaced once canceled) between requests.</summary>
@@ -122,7 +123,7 @@ internal sealed partial class Http1Exchange : IValueTaskSource<Http1Response>, I
         int bodyLength = Request.WrittenCount - bodyStart;
         if (bodyLength < 0)
         {
-            ThrowHelper.ThrowInvalidOperationException("The body writer moved the buffer backwards.");
+            Http1UsageErrors.ThrowInvalidOperationException("The body writer moved the buffer backwards.");
         }
 
         _requestStart = head.WriteBefore(Request.Array, bodyStart, bodyLength);

@@ -59,7 +59,7 @@ public readonly struct Http1Response : IDisposable
 
             if (_owner.Version != _version)
             {
-                ThrowHelper.ThrowResponseDisposed();
+                Http1UsageErrors.ThrowResponseDisposed();
             }
 
             return _owner.ResponseBody.Array.AsMemory(0, _bodyLength);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Perf.Invoker.Buffers;
 
 namespace Perf.Invoker.Http;
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Text;
+using Perf.Invoker.Buffers;
 
 namespace Perf.Invoker.Http;
 

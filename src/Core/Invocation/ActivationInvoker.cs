@@ -1,8 +1,10 @@
-using Perf.Invoker.Http;
+using Perf.Invoker.Acknowledgements;
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Json;
 using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
+using Perf.Invoker.Store;
 
 namespace Perf.Invoker.Invocation;
 

@@ -1,6 +1,7 @@
-using Perf.Invoker.Http;
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
+using Perf.Invoker.Store;
 
 namespace Perf.Invoker.Invocation;
 

@@ -6,7 +6,7 @@ namespace Perf.Invoker.Metrics;
 /// What the activation path counts (docs/metrics.md): activations by status, activations in flight, and wait, init
 /// and run latencies. Every update is an interlocked instruction on a preallocated field: no lock and no allocation
 /// on the activation path. Gauges of the pool and the feed are not here: they are read when scraped
-/// (<see cref="InvokerMetricsWriter"/>), so they cost the activation path nothing.
+/// (<see cref="Exposition.InvokerMetricsWriter"/>), so they cost the activation path nothing.
 /// </summary>
 public sealed class InvokerMetrics
 {

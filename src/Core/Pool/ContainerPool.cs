@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Concurrency;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Http;
 using Perf.Invoker.Model;
 
 namespace Perf.Invoker.Pool;

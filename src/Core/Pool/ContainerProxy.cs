@@ -1,7 +1,7 @@
 using System.Diagnostics;
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Concurrency;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Http;
 using Perf.Invoker.Logs;
 using Perf.Invoker.Model;
 

@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Perf.Invoker.Invocation;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 

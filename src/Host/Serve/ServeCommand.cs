@@ -1,8 +1,9 @@
 using System.Globalization;
 using Confluent.Kafka;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Feed;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Feed.Kafka;
+using Perf.Invoker.Kafka;
 
 namespace Perf.Invoker.Host.Serve;
 

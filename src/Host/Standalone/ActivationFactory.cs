@@ -13,7 +13,7 @@ namespace Perf.Invoker.Host.Standalone;
 internal sealed class ActivationFactory(TimeProvider time)
 {
     /// <summary>The standalone API stands in for controller 0; its acks stay in-process.</summary>
-    private static readonly ControllerInstanceId Controller = new() { AsString = "0", InstanceType = "controller" };
+    private static readonly ControllerInstanceId s_controller = new() { AsString = "0", InstanceType = "controller" };
 
     public ActivationMessage Create(StoredAction action, NamespaceKey key, RawJson content, bool blocking) => new()
     {
@@ -30,7 +30,7 @@ internal sealed class ActivationFactory(TimeProvider time)
             Limits = RawJson.EmptyObject,
         },
         ActivationId = ActivationId.NewId(),
-        RootControllerIndex = Controller,
+        RootControllerIndex = s_controller,
         Blocking = blocking,
         Content = content,
     };

@@ -1,3 +1,4 @@
+using Perf.Invoker.Acknowledgements;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Perf.Invoker.Feed.Embedded;

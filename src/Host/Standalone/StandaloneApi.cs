@@ -1,6 +1,6 @@
+using Perf.Invoker.Acknowledgements;
 using Microsoft.AspNetCore.Http.Features;
 using Perf.Invoker.Feed.Embedded;
-using Perf.Invoker.Invocation;
 using Perf.Invoker.Json;
 using Perf.Invoker.Store;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Embedded;
-using Perf.Invoker.Invocation;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
 

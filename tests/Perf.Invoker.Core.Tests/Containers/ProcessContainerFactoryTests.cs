@@ -1,7 +1,6 @@
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Http;
 using Perf.Invoker.Model;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Containers;
 

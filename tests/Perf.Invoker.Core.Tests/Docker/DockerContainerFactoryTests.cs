@@ -1,10 +1,9 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using ContainerSpec = Perf.Invoker.Containers.ContainerSpec;
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Http;
 using Perf.Invoker.Model;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Docker;
 

@@ -3,7 +3,6 @@ using Perf.Invoker.Invocation;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Tests.Invocation;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Docker;
 

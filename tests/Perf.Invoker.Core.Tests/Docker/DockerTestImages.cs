@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Docker.DotNet;
 using Docker.DotNet.Unix;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Docker;
 

@@ -5,7 +5,6 @@ using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
 using Perf.Invoker.Tests.Kafka;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Docker;
 

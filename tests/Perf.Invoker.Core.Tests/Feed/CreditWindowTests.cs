@@ -1,5 +1,4 @@
 using Perf.Invoker.Feed;
-using Perf.Invoker.Tests.Concurrency;
 
 namespace Perf.Invoker.Tests.Feed;
 

@@ -1,6 +1,5 @@
 using CsCheck;
 using Perf.Invoker.Feed;
-using Perf.Invoker.Tests.Concurrency;
 
 namespace Perf.Invoker.Tests.Feed;
 

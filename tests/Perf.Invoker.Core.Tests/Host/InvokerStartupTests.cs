@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Perf.Invoker.Store;
 using Perf.Invoker.Tests.Kafka;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Host;
 

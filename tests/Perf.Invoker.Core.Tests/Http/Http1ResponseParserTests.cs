@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Perf.Invoker.Buffers;
 using static Perf.Invoker.Http.Tests.HttpTestSupport;
 
 namespace Perf.Invoker.Http.Tests;

@@ -4,7 +4,6 @@ using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Tests.Pool;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Invocation;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Threading.Channels;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Invocation;
@@ -7,7 +6,6 @@ using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Tests.Feed;
 using Perf.Invoker.Tests.Pool;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Invocation;
 

@@ -2,7 +2,6 @@ using Perf.Invoker.Containers;
 using Perf.Invoker.Invocation;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Invocation;
 

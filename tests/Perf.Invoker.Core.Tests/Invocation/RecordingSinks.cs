@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using Perf.Invoker.Invocation;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Model;
+using Perf.Invoker.Store;
 
 namespace Perf.Invoker.Tests.Invocation;
 

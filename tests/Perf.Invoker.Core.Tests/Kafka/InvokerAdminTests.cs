@@ -6,8 +6,7 @@ using Confluent.Kafka;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
-using Perf.Invoker.Tests.Metrics;
-using Perf.Invoker.Tests.Support;
+using Perf.Invoker.Tests.Exposition;
 
 namespace Perf.Invoker.Tests.Kafka;
 

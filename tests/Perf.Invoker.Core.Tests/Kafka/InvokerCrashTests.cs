@@ -4,7 +4,6 @@ using Perf.Invoker.Containers;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
-using Perf.Invoker.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Perf.Invoker.Tests.Kafka;

@@ -3,7 +3,6 @@ using Confluent.Kafka;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Kafka;
 

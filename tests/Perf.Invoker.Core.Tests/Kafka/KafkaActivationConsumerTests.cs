@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Perf.Invoker.Feed.Kafka;
+using Perf.Invoker.Kafka;
 
 namespace Perf.Invoker.Tests.Kafka;
 

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Kafka;
+using Perf.Invoker.Kafka;
 
 namespace Perf.Invoker.Tests.Kafka;
 

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Time.Testing;
 using Perf.Invoker.Feed.Kafka;
 using Perf.Invoker.Json;
+using Perf.Invoker.Kafka;
 using Perf.Invoker.Model;
+using Perf.Invoker.Tests.Acknowledgements;
 
 namespace Perf.Invoker.Tests.Kafka;
 

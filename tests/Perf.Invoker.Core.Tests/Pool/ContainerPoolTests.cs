@@ -1,9 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
-using Perf.Invoker.Http;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Pool;
 

@@ -10,26 +10,26 @@ namespace Perf.Invoker.Tests.Standalone;
 [Trait("Category", "Unit")]
 public sealed class ActivationFactoryTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 12, 7, 3, 30, 15, 123, TimeSpan.Zero);
+    private static readonly DateTimeOffset s_now = new(2026, 12, 7, 3, 30, 15, 123, TimeSpan.Zero);
 
-    private static readonly NamespaceKey Alice = new("alice", "8a2b7c1e-0000-4000-8000-00000000a11c", "alice-secret-key");
+    private static readonly NamespaceKey s_alice = new("alice", "8a2b7c1e-0000-4000-8000-00000000a11c", "alice-secret-key");
 
-    private readonly FakeTimeProvider _time = new(Now);
+    private readonly FakeTimeProvider _time = new(s_now);
 
     private static StoredAction Action(long revision = 3) =>
         new("alice", "hello", revision, new ActionSpec { Exec = new ActionExec { Kind = "nodejs:20", Code = "function main(p) { return p; }" } });
 
     private ActivationMessage Create(bool blocking = true, string content = """{"name":"Ada"}""") =>
-        new ActivationFactory(_time).Create(Action(), Alice, RawJson.Parse(content), blocking);
+        new ActivationFactory(_time).Create(Action(), s_alice, RawJson.Parse(content), blocking);
 
     [Fact]
     public void The_transaction_starts_at_the_time_the_clock_reads_when_the_message_is_made()
     {
-        Assert.Equal(Now.ToUnixTimeMilliseconds(), Create().Transid.StartMillis);
+        Assert.Equal(s_now.ToUnixTimeMilliseconds(), Create().Transid.StartMillis);
 
         _time.Advance(TimeSpan.FromMilliseconds(1500));
 
-        Assert.Equal(Now.ToUnixTimeMilliseconds() + 1500, Create().Transid.StartMillis);
+        Assert.Equal(s_now.ToUnixTimeMilliseconds() + 1500, Create().Transid.StartMillis);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class ActivationFactoryTests
 
         Assert.Equal("alice", user.Subject);
         Assert.Equal("alice", user.Namespace.Name);
-        Assert.Equal(Alice.Uuid, user.Namespace.Uuid);
+        Assert.Equal(s_alice.Uuid, user.Namespace.Uuid);
         Assert.Equal("8a2b7c1e-0000-4000-8000-00000000a11c:alice-secret-key", user.Authkey.ApiKey);
         Assert.Equal(Privileges.All, user.Rights);
         Assert.Equal(RawJson.EmptyObject, user.Limits);
@@ -90,9 +90,9 @@ public sealed class ActivationFactoryTests
         byte[] wire = JsonModel.ToUtf8Bytes(message);
         ActivationMessage read = JsonModel.Read<ActivationMessage>(wire);
 
-        Assert.Contains($"\"transid\":[\"{message.Transid.Id}\",{Now.ToUnixTimeMilliseconds()}]", Encoding.UTF8.GetString(wire), StringComparison.Ordinal);
+        Assert.Contains($"\"transid\":[\"{message.Transid.Id}\",{s_now.ToUnixTimeMilliseconds()}]", Encoding.UTF8.GetString(wire), StringComparison.Ordinal);
         Assert.Equal(message.ActivationId, read.ActivationId);
         Assert.Equal(message.Transid.StartMillis, read.Transid.StartMillis);
-        Assert.Equal(Alice.ApiKey, read.User.Authkey.ApiKey);
+        Assert.Equal(s_alice.ApiKey, read.User.Authkey.ApiKey);
     }
 }

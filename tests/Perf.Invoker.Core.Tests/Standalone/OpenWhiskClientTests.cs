@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Perf.Invoker.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Perf.Invoker.Tests.Standalone;

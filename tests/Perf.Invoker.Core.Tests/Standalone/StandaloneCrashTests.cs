@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
-using Perf.Invoker.Tests.Support;
 using Xunit.Abstractions;
 
 namespace Perf.Invoker.Tests.Standalone;

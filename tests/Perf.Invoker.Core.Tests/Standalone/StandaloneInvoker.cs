@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Perf.Invoker.Tests.Kafka;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Standalone;
 

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
-using Perf.Invoker.Tests.Support;
 
 namespace Perf.Invoker.Tests.Standalone;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Confluent.Kafka;
+using Perf.Invoker.Kafka;
 
 namespace Perf.Invoker.Feed.Kafka;
 
@@ -12,10 +13,12 @@ namespace Perf.Invoker.Feed.Kafka;
 /// </summary>
 /// <remarks>
 /// One poll thread owns the librdkafka consumer loop and runs the partition callbacks; messages reach
-/// <see cref="ReceiveAsync"/> through a channel. When the credit window is full the feed calls
-/// <see cref="Pause"/>: fetching stops on every assigned partition (and on any assigned later) until
-/// <see cref="Resume"/>; a message already fetched may still arrive. Event handlers run on the poll
-/// thread: they may block (a revocation handler waiting for its final commit) but must not dispose the consumer.
+/// <see cref="ReceiveAsync"/> through a channel. The feed never pauses the consumer: when its credit window is full it
+/// stops reading, the channel fills to <see cref="KafkaOptions.MaxBufferedMessages"/>, and when the reader does not take
+/// it down to half within one poll (<see cref="ReaderDrains"/>) the poll thread pauses fetching by itself until it has.
+/// <see cref="Pause"/> and <see cref="Resume"/> stop and restart fetching outright, for a caller that wants that; a
+/// message already fetched may still arrive after a pause. Event handlers run on the poll thread: they may block
+/// (a revocation handler waiting for its final commit) but must not dispose the consumer.
 /// </remarks>
 public sealed class KafkaActivationConsumer : IDisposable
 {
@@ -35,7 +38,7 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// <summary>Partitions this member owns now; replaced, never mutated.</summary>
     private int[] _assigned = [];
 
-    /// <summary>What the feed asked for: fetching stopped.</summary>
+    /// <summary>What <see cref="Pause"/> and <see cref="Resume"/> asked for: fetching stopped.</summary>
     private bool _paused;
 
     /// <summary>Whether <see cref="_paused"/> has been applied to every partition in <see cref="_assigned"/>.</summary>
@@ -126,7 +129,7 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// <summary>Messages fetched and not yet received.</summary>
     public int BufferedCount => _messages.Reader.Count;
 
-    /// <summary>Whether the feed asked for a pause (<see cref="Pause"/>); the buffer limit pauses on its own besides.</summary>
+    /// <summary>Whether <see cref="Pause"/> was called and no <see cref="Resume"/> since; the buffer limit pauses on its own besides.</summary>
     public bool IsPaused
     {
         get

@@ -1,4 +1,5 @@
 using Perf.Invoker.Json;
+using Perf.Invoker.Kafka;
 using Perf.Invoker.Model;
 
 namespace Perf.Invoker.Feed.Kafka;

@@ -1,4 +1,4 @@
-namespace Perf.Invoker.Http;
+namespace Perf.Invoker.ActionProtocol;
 
 /// <summary>OpenWhisk's activation messages, word for word (docs/openwhisk.md §4; ActivationResponse.scala's Messages).</summary>
 public static class ActionMessages

@@ -1,10 +1,10 @@
 using Confluent.Kafka;
 
-namespace Perf.Invoker.Feed.Kafka;
+namespace Perf.Invoker.Kafka;
 
 /// <summary>
-/// The invoker's one Kafka producer, shared by acks (<see cref="KafkaAckSink"/>) and health pings
-/// (<see cref="KafkaHealthPinger"/>). <c>acks=1</c> as OpenWhisk (docs/openwhisk.md §1).
+/// The invoker's one Kafka producer, shared by acks (<see cref="Acknowledgements.KafkaAckSink"/>) and health pings
+/// (<see cref="Feed.Kafka.KafkaHealthPinger"/>). <c>acks=1</c> as OpenWhisk (docs/openwhisk.md §1).
 /// </summary>
 public sealed class KafkaProducer : IDisposable
 {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Perf.Invoker.Exposition;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Invocation;
 using Perf.Invoker.Metrics;
@@ -7,10 +8,9 @@ using Perf.Invoker.Pool;
 using Perf.Invoker.Tests.Feed;
 using Perf.Invoker.Tests.Invocation;
 using Perf.Invoker.Tests.Pool;
-using Perf.Invoker.Tests.Support;
 using Eventually = Perf.Invoker.Tests.Support.Eventually;
 
-namespace Perf.Invoker.Tests.Metrics;
+namespace Perf.Invoker.Tests.Exposition;
 
 /// <summary>
 /// The metrics of real activations: the pool, the proxy and the action client run for real against scripted runtimes

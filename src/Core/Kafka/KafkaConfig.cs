@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace Perf.Invoker.Feed.Kafka;
+namespace Perf.Invoker.Kafka;
 
 internal static class KafkaConfig
 {

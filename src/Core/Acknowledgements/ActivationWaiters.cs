@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Perf.Invoker.Model;
 
-namespace Perf.Invoker.Invocation;
+namespace Perf.Invoker.Acknowledgements;
 
 /// <summary>
 /// The standalone mode's acknowledgement sink: instead of <c>completed&lt;C&gt;</c>, a blocking API request

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text;
+using Perf.Invoker.Http;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 
-namespace Perf.Invoker.Http;
+namespace Perf.Invoker.ActionProtocol;
 
 /// <summary>
 /// Talks to one action container: /init once, /run per activation, over a keep-alive pool of at most

@@ -1,9 +1,8 @@
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
-using Perf.Invoker.Http;
 using Perf.Invoker.Model;
-using Perf.Invoker.Tests.Support;
 
-namespace Perf.Invoker.Tests.Http;
+namespace Perf.Invoker.Tests.ActionProtocol;
 
 /// <summary>The action client against real runtimes/nodejs processes: every outcome of docs/openwhisk.md §4–5.</summary>
 [Trait("Category", "Process")]

@@ -3,8 +3,11 @@ using System.Runtime.CompilerServices;
 
 namespace Perf.Invoker.Concurrency;
 
-/// <summary>Cold throw paths, kept out of line so that the CAS loops that call them stay small and inlinable.</summary>
-internal static class ThrowHelper
+/// <summary>
+/// How <see cref="SlotAllocator"/> reports misuse (a release without an acquire, a negative capacity): cold throw paths,
+/// kept out of line so that the CAS loops that call them stay small and inlinable.
+/// </summary>
+internal static class SlotAllocatorUsageErrors
 {
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowReleaseWithoutAcquire() =>

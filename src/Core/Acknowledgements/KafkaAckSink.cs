@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
-using Perf.Invoker.Http;
-using Perf.Invoker.Invocation;
+using Perf.Invoker.Buffers;
 using Perf.Invoker.Json;
+using Perf.Invoker.Kafka;
 using Perf.Invoker.Model;
 
-namespace Perf.Invoker.Feed.Kafka;
+namespace Perf.Invoker.Acknowledgements;
 
 /// <summary>
 /// Acks on <c>completed&lt;C&gt;</c> (docs/openwhisk.md §3). Each message is written by the generated JSON

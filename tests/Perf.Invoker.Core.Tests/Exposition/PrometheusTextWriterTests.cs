@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Text;
-using Perf.Invoker.Metrics;
+using Perf.Invoker.Exposition;
 
-namespace Perf.Invoker.Tests.Metrics;
+namespace Perf.Invoker.Tests.Exposition;
 
 [Trait("Category", "Unit")]
 public sealed class PrometheusTextWriterTests

@@ -3,8 +3,11 @@ using System.Runtime.CompilerServices;
 
 namespace Perf.Invoker.Feed;
 
-/// <summary>Cold throw paths, kept out of line so that the per-activation methods stay small. Programmer errors only.</summary>
-internal static class ThrowHelper
+/// <summary>
+/// How the feed's parts (<see cref="OffsetTracker"/>, <see cref="CreditWindow"/>, <see cref="MessageFeed"/>) report misuse:
+/// programmer errors only, kept out of line so that the per-activation methods stay small.
+/// </summary>
+internal static class FeedUsageErrors
 {
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowOffsetNotIncreasing(long offset, long next) =>

@@ -1,4 +1,4 @@
-namespace Perf.Invoker.Feed.Kafka;
+namespace Perf.Invoker.Kafka;
 
 /// <summary>How this invoker reaches Kafka and names its topics (docs/openwhisk.md §1).</summary>
 public sealed class KafkaOptions

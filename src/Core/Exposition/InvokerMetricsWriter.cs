@@ -1,9 +1,10 @@
 using System.Buffers;
 using Perf.Invoker.Feed;
+using Perf.Invoker.Metrics;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 
-namespace Perf.Invoker.Metrics;
+namespace Perf.Invoker.Exposition;
 
 /// <summary>
 /// Writes every metric of docs/metrics.md in the Prometheus text format: the activation path's counters and

@@ -2,9 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using Perf.Invoker.Metrics;
+using Perf.Invoker.Exposition;
 
-namespace Perf.Invoker.Tests.Metrics;
+namespace Perf.Invoker.Tests.Exposition;
 
 /// <summary>
 /// A strict reader of the Prometheus text format 0.0.4 for tests: every line is a <c># HELP</c>, a <c># TYPE</c> or a

@@ -3,8 +3,11 @@ using System.Runtime.CompilerServices;
 
 namespace Perf.Invoker.Http;
 
-/// <summary>Programmer errors only: everything a server can cause is an <see cref="Http1Outcome"/>.</summary>
-internal static class ThrowHelper
+/// <summary>
+/// How the HTTP/1.1 client reports misuse (a bad argument or option, a disposed response): programmer errors only,
+/// everything a server can cause is an <see cref="Http1Outcome"/>.
+/// </summary>
+internal static class Http1UsageErrors
 {
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public static void ThrowArgumentException(string message, string paramName) => throw new ArgumentException(message, paramName);

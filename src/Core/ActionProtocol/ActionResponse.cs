@@ -1,7 +1,7 @@
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 
-namespace Perf.Invoker.Http;
+namespace Perf.Invoker.ActionProtocol;
 
 /// <summary>What to do with the container after an exchange, beyond the activation's own status.</summary>
 public enum ActionResponseKind : byte

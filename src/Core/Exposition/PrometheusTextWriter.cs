@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
 
-namespace Perf.Invoker.Metrics;
+namespace Perf.Invoker.Exposition;
 
 /// <summary>
 /// Writes the Prometheus text exposition format, version 0.0.4: <c># HELP</c> and <c># TYPE</c> lines, then one

@@ -1,9 +1,11 @@
 using Confluent.Kafka;
-using Perf.Invoker.Feed.Kafka;
+using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Json;
+using Perf.Invoker.Kafka;
 using Perf.Invoker.Model;
+using Perf.Invoker.Tests.Kafka;
 
-namespace Perf.Invoker.Tests.Kafka;
+namespace Perf.Invoker.Tests.Acknowledgements;
 
 [Collection(KafkaCollection.Name)]
 [Trait("Category", "Kafka")]
