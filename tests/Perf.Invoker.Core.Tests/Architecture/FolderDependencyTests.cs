@@ -12,6 +12,7 @@ namespace Perf.Invoker.Tests.Architecture;
 /// client (ActionProtocol over Http) to the runtime, and the ack (Acknowledgements); the metrics exposition (Exposition)
 /// sits above everything it reads, the hot-path counters (Metrics) below the invocation that updates them.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed partial class FolderDependencyTests
 {
     /// <summary>The allowed edges, folder to the folders it may use; a folder not listed here fails <see cref="EveryCoreNamespace_IsAFolderOfThePicture"/>.</summary>
