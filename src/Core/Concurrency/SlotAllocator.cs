@@ -14,8 +14,9 @@ namespace Perf.Invoker.Concurrency;
 /// </summary>
 /// <remarks>
 /// <para>Every successful change reports the scheduling transition it caused (<see cref="SlotTransitions"/>),
-/// and since each change is one CAS, exactly one caller sees each transition: the pool keeps its index of
-/// warm containers with a free slot from these reports, with no lock (docs/architecture.md §1 hot path).</para>
+/// and since each change is one CAS, exactly one caller sees each transition: the pool acts on the ones it needs
+/// (idle, drained) with no lock, and finds a free slot by trying this CAS on each warm container of the action
+/// (docs/architecture.md §1 hot path).</para>
 /// <para>Shrinking below the number in flight revokes nothing: held slots stay valid and are released as
 /// usual, and new acquisitions fail until in-flight is below the new capacity. <see cref="Close"/> is the
 /// terminal shrink to zero for a container that must take no more work but lets what runs finish
@@ -64,7 +65,7 @@ public sealed class SlotAllocator
     public bool TryAcquire() => TryAcquire(out _);
 
     /// <summary>Takes a slot if one is free, and says whether it was the last free one (free → busy).</summary>
-    /// <param name="becameFull">True for exactly one acquisition per free → busy transition: the pool takes the container out of its free index.</param>
+    /// <param name="becameFull">True for exactly one acquisition per free → busy transition.</param>
     public bool TryAcquire(out bool becameFull)
     {
         long state = Volatile.Read(ref _padded.State);

@@ -254,8 +254,9 @@ public sealed class Http1ConnectionPool : IDisposable
             return wait;
         }
 
-        // A connection used moments ago skips the poll: a close in that window fails its first read
-        // before any response byte, and the request is resent once on a new connection.
+        // A connection used moments ago skips the poll. A close in that window fails the send and the request
+        // goes out once more on a new connection; if the send went through first, the exchange fails instead
+        // (the never-resend rule, docs/transport.md §5).
         if (Environment.TickCount64 - idle.IdleSince < _livenessCheckAfterIdleMs || idle.IsAlive())
         {
             return new ValueTask<Http1PoolGrant>(new Http1PoolGrant(idle, Http1Outcome.Ok));

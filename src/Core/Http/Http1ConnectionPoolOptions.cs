@@ -24,8 +24,9 @@ public sealed class Http1ConnectionPoolOptions
     /// <summary>
     /// How long a connection sits idle before reusing it takes a liveness check (a zero-timeout poll, one
     /// syscall). Servers drop idle connections after seconds (Node's keepAliveTimeout is 5 s); a connection
-    /// closed sooner than this is caught when its first read finds the close, and the request is resent
-    /// once on a new connection. <see cref="TimeSpan.Zero"/> checks on every reuse.
+    /// closed sooner than this is caught by the send, and the request goes out once more on a new connection;
+    /// a close found only after the whole request was sent fails the exchange, because the runtime may have
+    /// run it (docs/transport.md §5). <see cref="TimeSpan.Zero"/> checks on every reuse.
     /// </summary>
     public TimeSpan LivenessCheckAfterIdle { get; init; } = TimeSpan.FromSeconds(1);
 
