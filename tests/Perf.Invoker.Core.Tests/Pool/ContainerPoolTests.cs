@@ -41,11 +41,11 @@ public sealed class ContainerPoolTests : IAsyncLifetime
             ConcurrentIdleTimeout = TimeSpan.FromMinutes(30),
         }, time);
 
-    private static ExecutableAction Action(int concurrency = 1, int memory = 256, string name = "hello", string code = Code, string? version = null) =>
+    private static ExecutableAction Action(int concurrency = 1, int memory = 256, string name = "hello", string code = Code, string? version = null, int? timeoutMillis = null) =>
         new("guest", name, new ActionSpec
         {
             Exec = new ActionExec { Kind = "nodejs:20", Code = code, Main = "main" },
-            Limits = new ActionLimits { Concurrency = concurrency, Memory = memory },
+            Limits = new ActionLimits { Concurrency = concurrency, Memory = memory, Timeout = timeoutMillis },
             Version = version,
         });
 
@@ -347,6 +347,54 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         Assert.All(await Task.WhenAll([.. others, next]), r => Assert.True(r.Response.IsSuccess));
         await Eventually(() => first.IsDestroyed, "the failed container is removed once drained");
         Assert.False(_factory.Created[1].IsDestroyed);
+    }
+
+    [Fact]
+    public async Task RunTimeout_FailsOnlyThatActivation_TheOthersInItsContainerComplete_ThenItIsRemoved()
+    {
+        var gate = new Gate();
+        var hung = new TaskCompletionSource<RuntimeAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _factory.Run = (_, body) => body.GetProperty("value").TryGetProperty("hang", out JsonElement _) ? hung.Task : gate.PassAsync(RuntimeAnswer.Ok("""{"done":true}"""));
+        ContainerPool pool = Pool();
+        ExecutableAction action = Action(concurrency: 4);
+
+        // The time limit is not part of a container's key (an update that changes only it keeps the containers), so
+        // one activation can have a short limit while its neighbours, held at the gate, keep the default one.
+        ExecutableAction shortLimit = Action(concurrency: 4, timeoutMillis: 300);
+        try
+        {
+            Task<ActivationRun>[] neighbours = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
+            await Eventually(() => gate.Waiting == 3, "three activations in flight");
+            ActivationRun timedOut = await Run(pool, shortLimit, """{"hang":true}""");
+            ScriptedContainer first = Assert.Single(_factory.Created);
+
+            Assert.True(timedOut.TimedOut);
+            Assert.Equal(ActivationStatus.DeveloperError, timedOut.Response.Status);
+            Assert.Equal("""{"error":"The action exceeded its time limits of 300 milliseconds."}""", timedOut.Response.Result.ToString());
+            Assert.Equal(ProxyState.Draining, timedOut.Container!.State);
+            Assert.False(first.IsDestroyed);
+
+            // docs/openwhisk.md §4/§6: the container takes no new work, the others in it finish with their own results.
+            Task<ActivationRun> next = Run(pool, action);
+            await Eventually(() => gate.Waiting == 4, "new work goes to a new container");
+            Assert.Equal(2, _factory.Created.Count);
+            gate.Release(4);
+            ActivationRun[] finished = await Task.WhenAll(neighbours);
+            Assert.All(finished, r =>
+            {
+                Assert.True(r.Response.IsSuccess);
+                Assert.False(r.TimedOut);
+                Assert.Equal("""{"done":true}""", r.Response.Result.ToString());
+                Assert.Same(timedOut.Container, r.Container);
+            });
+            Assert.True((await next).Response.IsSuccess);
+            await Eventually(() => first.IsDestroyed, "the timed-out container is removed once its others are done");
+            Assert.False(_factory.Created[1].IsDestroyed);
+        }
+        finally
+        {
+            hung.TrySetResult(RuntimeAnswer.Ok());
+        }
     }
 
     [Fact]

@@ -210,6 +210,11 @@ internal sealed class ScriptedContainer : IContainer
             return;
         }
 
+        // Kestrel's Dispose stops the server synchronously: it blocks its thread until every handler returns, a hung
+        // /run's whole delay. The pool destroys containers on the shared thread pool, where a few such threads stall
+        // every timer and reply in the process, and an /init elsewhere misses its time limit. Stopped first, and
+        // asynchronously, the server leaves Dispose nothing to wait for.
+        await _app.StopAsync(new CancellationToken(canceled: true));
         await _app.DisposeAsync();
         _output.Writer.TryComplete();
         _exited.TrySetResult();
