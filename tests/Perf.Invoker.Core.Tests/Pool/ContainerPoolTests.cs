@@ -71,14 +71,12 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         public void Release(int count = 1) => _released.Release(count);
     }
 
-    private static Task Eventually(Func<bool> condition, string what) => Support.Eventually.True(condition, what);
-
     private async Task AssertSettledAsync(ContainerPool pool)
     {
-        await Eventually(() => pool.SlotsInUse == 0, "every slot is given back");
-        await Eventually(() => pool.Buffered == 0, "nothing stays buffered");
-        await Eventually(() => pool.MemoryInUseMegabytes == pool.Containers.Sum(c => c.MemoryMegabytes), "memory in use equals the containers alive");
-        await Eventually(() => _factory.Live == pool.Containers.Count, "every removed container is destroyed");
+        await Eventually.True(() => pool.SlotsInUse == 0, "every slot is given back");
+        await Eventually.True(() => pool.Buffered == 0, "nothing stays buffered");
+        await Eventually.True(() => pool.MemoryInUseMegabytes == pool.Containers.Sum(c => c.MemoryMegabytes), "memory in use equals the containers alive");
+        await Eventually.True(() => _factory.Live == pool.Containers.Count, "every removed container is destroyed");
     }
 
     [Fact]
@@ -107,7 +105,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ExecutableAction action = Action(concurrency: 5);
 
         Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
-        await Eventually(() => init.Waiting == 1, "the first activation starts /init");
+        await Eventually.True(() => init.Waiting == 1, "the first activation starts /init");
         init.Release();
         ActivationRun[] results = await Task.WhenAll(runs);
 
@@ -126,7 +124,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ExecutableAction action = Action(concurrency: 2);
 
         Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
-        await Eventually(() => gate.Waiting == 3, "three runs in flight");
+        await Eventually.True(() => gate.Waiting == 3, "three runs in flight");
 
         Assert.Equal(2, _factory.Created.Count);
         Assert.Equal([2, 1], _factory.Created.Select(c => c.RunCount).Order().Reverse());
@@ -144,12 +142,12 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ExecutableAction action = Action(concurrency: 2);
 
         Task<ActivationRun>[] running = [Run(pool, action), Run(pool, action)];
-        await Eventually(() => gate.Waiting == 2, "both slots taken");
+        await Eventually.True(() => gate.Waiting == 2, "both slots taken");
         Task<ActivationRun> third = Run(pool, action);
-        await Eventually(() => pool.Buffered == 1, "no memory for a second container: the third waits");
+        await Eventually.True(() => pool.Buffered == 1, "no memory for a second container: the third waits");
 
         gate.Release();
-        await Eventually(() => gate.Waiting == 2, "the first completion frees a slot for the third");
+        await Eventually.True(() => gate.Waiting == 2, "the first completion frees a slot for the third");
         gate.Release(2);
         await Task.WhenAll([.. running, third]);
 
@@ -165,7 +163,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ExecutableAction action = Action(concurrency: 10, memory: 256);
 
         Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 10).Select(_ => Run(pool, action))];
-        await Eventually(() => gate.Waiting == 10, "ten activations in one container");
+        await Eventually.True(() => gate.Waiting == 10, "ten activations in one container");
 
         Assert.Equal(256, pool.MemoryInUseMegabytes);
         Assert.Equal(10, Assert.Single(_factory.Created).MaxInFlight);
@@ -192,19 +190,19 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ExecutableAction other = Action(name: "other");
 
         Task<ActivationRun> a = Run(pool, hello, """{"n":"a"}""");
-        await Eventually(() => gate.Waiting == 1, "a runs");
+        await Eventually.True(() => gate.Waiting == 1, "a runs");
         Task<ActivationRun> b = Run(pool, hello, """{"n":"b"}""");
         Task<ActivationRun> c = Run(pool, other, """{"n":"c"}""");
         Task<ActivationRun> d = Run(pool, hello, """{"n":"d"}""");
-        await Eventually(() => pool.Buffered == 3, "b, c and d wait in order");
+        await Eventually.True(() => pool.Buffered == 3, "b, c and d wait in order");
 
         // d could run in hello's container once a completes, but it must not pass c (strict FIFO).
         gate.Release();
-        await Eventually(() => gate.Waiting == 1 && order.Count == 2, "b runs next");
+        await Eventually.True(() => gate.Waiting == 1 && order.Count == 2, "b runs next");
         gate.Release();
-        await Eventually(() => gate.Waiting == 1 && order.Count == 3, "then c, after hello's idle container is evicted");
+        await Eventually.True(() => gate.Waiting == 1 && order.Count == 3, "then c, after hello's idle container is evicted");
         gate.Release();
-        await Eventually(() => gate.Waiting == 1 && order.Count == 4, "then d");
+        await Eventually.True(() => gate.Waiting == 1 && order.Count == 4, "then d");
         gate.Release();
         await Task.WhenAll(a, b, c, d);
 
@@ -221,7 +219,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
 
         await Run(pool, Action(name: "z"));
 
-        await Eventually(() => _factory.Created.Single(c => c.Spec.Name.EndsWith("_y", StringComparison.Ordinal)).IsDestroyed, "y was evicted");
+        await Eventually.True(() => _factory.Created.Single(c => c.Spec.Name.EndsWith("_y", StringComparison.Ordinal)).IsDestroyed, "y was evicted");
         Assert.False(_factory.Created.Single(c => c.Spec.Name.EndsWith("_x", StringComparison.Ordinal)).IsDestroyed);
     }
 
@@ -233,14 +231,14 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ContainerPool pool = Pool(userMemory: 256);
 
         Task<ActivationRun> x = Run(pool, Action(name: "x"));
-        await Eventually(() => gate.Waiting == 1, "x runs");
+        await Eventually.True(() => gate.Waiting == 1, "x runs");
         Task<ActivationRun> z = Run(pool, Action(name: "z"));
-        await Eventually(() => pool.Buffered == 1, "z waits: the only container is busy");
+        await Eventually.True(() => pool.Buffered == 1, "z waits: the only container is busy");
         Assert.Single(_factory.Created);
 
         gate.Release();
         await x;
-        await Eventually(() => gate.Waiting == 1, "z runs once x's container is idle and evicted");
+        await Eventually.True(() => gate.Waiting == 1, "z runs once x's container is idle and evicted");
         gate.Release();
         await z;
         Assert.True(_factory.Created[0].IsDestroyed);
@@ -275,14 +273,14 @@ public sealed class ContainerPoolTests : IAsyncLifetime
     public async Task PrewarmedStemCell_OfTheSameKindAndMemory_IsUsedBeforeANewContainer()
     {
         ContainerPool pool = Pool(prewarm: [new PrewarmConfig("nodejs:20", 256, 1)]);
-        await Eventually(() => _factory.Created.Count == 1, "the stem cell starts");
+        await Eventually.True(() => _factory.Created.Count == 1, "the stem cell starts");
         ScriptedContainer stemCell = _factory.Created[0];
 
         ActivationRun run = await Run(pool, Action());
 
         Assert.True(run.Response.IsSuccess);
         Assert.Equal(1, stemCell.RunCount);
-        await Eventually(() => _factory.Created.Count == 2, "a new stem cell replaces the one taken");
+        await Eventually.True(() => _factory.Created.Count == 2, "a new stem cell replaces the one taken");
         Assert.Equal(0, _factory.Created[1].InitCount);
         Assert.Equal(512, pool.MemoryInUseMegabytes);
     }
@@ -291,7 +289,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
     public async Task StemCell_OfAnotherMemorySize_IsNotUsed()
     {
         ContainerPool pool = Pool(prewarm: [new PrewarmConfig("nodejs:20", 128, 1)]);
-        await Eventually(() => _factory.Created.Count == 1, "the stem cell starts");
+        await Eventually.True(() => _factory.Created.Count == 1, "the stem cell starts");
 
         await Run(pool, Action(memory: 256));
 
@@ -308,7 +306,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ExecutableAction action = Action(concurrency: 3);
 
         Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
-        await Eventually(() => init.Waiting == 1, "one /init");
+        await Eventually.True(() => init.Waiting == 1, "one /init");
         init.Release();
         ActivationRun[] results = await Task.WhenAll(runs);
 
@@ -318,7 +316,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
             Assert.Equal("""{"error":"Initialization has failed due to: SyntaxError"}""", r.Response.Result.ToString());
         });
         Assert.Equal(0, _factory.Created[0].RunCount);
-        await Eventually(() => _factory.Created[0].IsDestroyed, "the container is removed");
+        await Eventually.True(() => _factory.Created[0].IsDestroyed, "the container is removed");
     }
 
     [Fact]
@@ -332,20 +330,20 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ExecutableAction action = Action(concurrency: 3);
 
         Task<ActivationRun>[] others = [Run(pool, action), Run(pool, action)];
-        await Eventually(() => gate.Waiting == 2, "two activations in flight");
+        await Eventually.True(() => gate.Waiting == 2, "two activations in flight");
         ActivationRun failed = await Run(pool, action, """{"fail":true}""");
         ScriptedContainer first = _factory.Created[0];
 
         Assert.Equal(ActivationStatus.DeveloperError, failed.Response.Status);
         Assert.Equal(ProxyState.Draining, failed.Container!.State);
         Task<ActivationRun> next = Run(pool, action);
-        await Eventually(() => gate.Waiting == 3, "new work goes to a new container");
+        await Eventually.True(() => gate.Waiting == 3, "new work goes to a new container");
         Assert.Equal(2, _factory.Created.Count);
         Assert.False(first.IsDestroyed);
 
         gate.Release(3);
         Assert.All(await Task.WhenAll([.. others, next]), r => Assert.True(r.Response.IsSuccess));
-        await Eventually(() => first.IsDestroyed, "the failed container is removed once drained");
+        await Eventually.True(() => first.IsDestroyed, "the failed container is removed once drained");
         Assert.False(_factory.Created[1].IsDestroyed);
     }
 
@@ -364,7 +362,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         try
         {
             Task<ActivationRun>[] neighbours = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
-            await Eventually(() => gate.Waiting == 3, "three activations in flight");
+            await Eventually.True(() => gate.Waiting == 3, "three activations in flight");
             ActivationRun timedOut = await Run(pool, shortLimit, """{"hang":true}""");
             ScriptedContainer first = Assert.Single(_factory.Created);
 
@@ -376,7 +374,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
 
             // docs/openwhisk.md §4/§6: the container takes no new work, the others in it finish with their own results.
             Task<ActivationRun> next = Run(pool, action);
-            await Eventually(() => gate.Waiting == 4, "new work goes to a new container");
+            await Eventually.True(() => gate.Waiting == 4, "new work goes to a new container");
             Assert.Equal(2, _factory.Created.Count);
             gate.Release(4);
             ActivationRun[] finished = await Task.WhenAll(neighbours);
@@ -388,7 +386,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
                 Assert.Same(timedOut.Container, r.Container);
             });
             Assert.True((await next).Response.IsSuccess);
-            await Eventually(() => first.IsDestroyed, "the timed-out container is removed once its others are done");
+            await Eventually.True(() => first.IsDestroyed, "the timed-out container is removed once its others are done");
             Assert.False(_factory.Created[1].IsDestroyed);
         }
         finally
@@ -406,7 +404,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ExecutableAction action = Action(concurrency: 3);
 
         Task<ActivationRun>[] runs = [.. Enumerable.Range(0, 3).Select(_ => Run(pool, action))];
-        await Eventually(() => gate.Waiting == 3, "three in flight");
+        await Eventually.True(() => gate.Waiting == 3, "three in flight");
         await _factory.Created[0].CrashAsync();
         gate.Release(3);
         ActivationRun[] results = await Task.WhenAll(runs);
@@ -431,7 +429,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
 
         Assert.True(run.Response.IsSuccess);
         Assert.Equal("""{"ran":"elsewhere"}""", run.Response.Result.ToString());
-        await Eventually(() => _factory.Created[0].IsDestroyed, "the refusing container is removed");
+        await Eventually.True(() => _factory.Created[0].IsDestroyed, "the refusing container is removed");
     }
 
     [Fact]
@@ -444,7 +442,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
 
         Assert.Equal(ActivationStatus.WhiskError, run.Response.Status);
         Assert.Equal("""{"error":"Failed to provision resources to run the action."}""", run.Response.Result.ToString());
-        await Eventually(() => pool.MemoryInUseMegabytes == 0, "memory is freed");
+        await Eventually.True(() => pool.MemoryInUseMegabytes == 0, "memory is freed");
     }
 
     [Fact]
@@ -498,7 +496,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         time.Advance(TimeSpan.FromSeconds(9));
         Assert.False(container.IsPaused);
         time.Advance(TimeSpan.FromSeconds(1));
-        await Eventually(() => container.IsPaused, "paused after the grace");
+        await Eventually.True(() => container.IsPaused, "paused after the grace");
         Assert.Equal(ProxyState.Paused, pool.Containers.Single().State);
 
         ActivationRun run = await Run(pool, action);
@@ -517,7 +515,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         await Run(pool, action);
         ScriptedContainer first = Assert.Single(_factory.Created);
         time.Advance(TimeSpan.FromSeconds(10));
-        await Eventually(() => first.IsPaused, "paused");
+        await Eventually.True(() => first.IsPaused, "paused");
         await first.RefuseConnectionsAsync();
 
         ActivationRun run = await Run(pool, action);
@@ -525,7 +523,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         Assert.True(run.Response.IsSuccess);
         Assert.Equal(2, _factory.Created.Count);
         Assert.Equal(1, _factory.Created[1].RunCount);
-        await Eventually(() => first.IsDestroyed, "the refusing container is removed");
+        await Eventually.True(() => first.IsDestroyed, "the refusing container is removed");
     }
 
     [Fact]
@@ -538,13 +536,13 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         ScriptedContainer single = _factory.Created[0], concurrent = _factory.Created[1];
 
         time.Advance(TimeSpan.FromSeconds(10));
-        await Eventually(() => single.IsPaused && concurrent.IsPaused, "both paused");
+        await Eventually.True(() => single.IsPaused && concurrent.IsPaused, "both paused");
         time.Advance(TimeSpan.FromMinutes(10));
-        await Eventually(() => single.IsDestroyed, "the single-activation container goes after idle-container");
+        await Eventually.True(() => single.IsDestroyed, "the single-activation container goes after idle-container");
         Assert.False(concurrent.IsDestroyed);
 
         time.Advance(TimeSpan.FromMinutes(20));
-        await Eventually(() => concurrent.IsDestroyed, "the concurrent one after its own idle timeout");
+        await Eventually.True(() => concurrent.IsDestroyed, "the concurrent one after its own idle timeout");
     }
 
     [Fact]
