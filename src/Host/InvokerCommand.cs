@@ -1,4 +1,5 @@
 using System.Reflection;
+using Perf.Invoker.Host.Engine;
 using Perf.Invoker.Host.Serve;
 using Perf.Invoker.Host.Standalone;
 

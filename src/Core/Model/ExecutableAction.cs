@@ -15,6 +15,13 @@ public sealed class ExecutableAction
     public const int DefaultMemoryMegabytes = 256;
     public const int DefaultLogsMegabytes = 10;
 
+    /// <summary>
+    /// OpenWhisk's smallest action memory (its MemoryLimit min, 128 MB): a fact of an action, so it sits with the
+    /// default limits here, in the model every host folder already uses. The API's validation (Host.Standalone) and the
+    /// engine's memory setting (Host.Engine) both read it from here, so neither depends on the other for it.
+    /// </summary>
+    public const int MinMemoryMegabytes = 128;
+
     /// <param name="version">The action's version when the store numbers them (OpenWhisk bumps it on every update); else the spec's, else 0.0.1.</param>
     public ExecutableAction(string @namespace, string name, ActionSpec spec, string? version = null)
     {

@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Feed.Kafka;
+using Perf.Invoker.Host.Engine;
 using Perf.Invoker.Kafka;
 
 namespace Perf.Invoker.Host.Serve;

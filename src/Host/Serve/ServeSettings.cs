@@ -1,4 +1,5 @@
 using Perf.Invoker.Feed;
+using Perf.Invoker.Host.Engine;
 
 namespace Perf.Invoker.Host.Serve;
 

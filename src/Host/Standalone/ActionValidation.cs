@@ -10,7 +10,10 @@ internal sealed class ActionValidation(ConcurrencyRange concurrency)
 {
     public const int MinTimeoutMillis = 100;
     public const int MaxTimeoutMillis = 300_000;
-    public const int MinMemoryMegabytes = 128;
+
+    /// <summary>OpenWhisk's, kept with the default limits in the model (the engine's memory setting reads the same one).</summary>
+    public const int MinMemoryMegabytes = ExecutableAction.MinMemoryMegabytes;
+
     public const int MaxMemoryMegabytes = 512;
     public const int MaxLogsMegabytes = 10;
 

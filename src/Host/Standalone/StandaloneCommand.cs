@@ -3,6 +3,7 @@ using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Embedded;
+using Perf.Invoker.Host.Engine;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
 

@@ -1,3 +1,5 @@
+using Perf.Invoker.Host.Engine;
+
 namespace Perf.Invoker.Host.Standalone;
 
 /// <summary>The settings of <c>invoker standalone</c>: the shared ones (<see cref="InvokerSettings"/>); it has none of its own.</summary>

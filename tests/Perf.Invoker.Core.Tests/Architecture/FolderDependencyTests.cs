@@ -76,36 +76,7 @@ public sealed partial class FolderDependencyTests
     [InlineData(true)]
     public void AllowedEdges_FormNoCycle(bool topFoldersOnly)
     {
-        Func<string, string> node = topFoldersOnly ? folder => folder.Split('.')[0] : folder => folder;
-        var edges = s_allowed
-            .SelectMany(pair => pair.Value.Select(to => (From: node(pair.Key), To: node(to))))
-            .Where(edge => edge.From != edge.To)
-            .ToLookup(edge => edge.From, edge => edge.To);
-        var done = new HashSet<string>(StringComparer.Ordinal);
-        var onPath = new List<string>();
-
-        foreach (string start in s_allowed.Keys.Select(node).Distinct())
-        {
-            Visit(start);
-        }
-
-        void Visit(string folder)
-        {
-            int seen = onPath.IndexOf(folder);
-            Assert.True(seen < 0, "Folder cycle: " + string.Join(" -> ", onPath.Skip(seen).Append(folder)));
-            if (!done.Add(folder))
-            {
-                return;
-            }
-
-            onPath.Add(folder);
-            foreach (string next in edges[folder])
-            {
-                Visit(next);
-            }
-
-            onPath.RemoveAt(onPath.Count - 1);
-        }
+        FolderGraph.AssertNoCycle(s_allowed, topFoldersOnly ? folder => folder.Split('.')[0] : folder => folder);
     }
 
     /// <summary>Folder = namespace: src/Core/X/Y/Z.cs declares <c>namespace Perf.Invoker.X.Y</c>.</summary>

@@ -2,7 +2,7 @@ using System.Buffers;
 using Perf.Invoker.Exposition;
 using Perf.Invoker.Feed;
 
-namespace Perf.Invoker.Host;
+namespace Perf.Invoker.Host.Engine;
 
 /// <summary>
 /// The admin surface shared by every mode (docs/architecture.md §1, host; docs/metrics.md). A host builds its Kestrel app with

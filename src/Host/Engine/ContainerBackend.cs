@@ -1,6 +1,6 @@
 using Perf.Invoker.Containers;
 
-namespace Perf.Invoker.Host;
+namespace Perf.Invoker.Host.Engine;
 
 /// <summary>Where actions run: <see cref="Process"/> (runtimes/nodejs child processes on loopback ports) or <see cref="Docker"/>.</summary>
 internal enum ContainerBackendKind

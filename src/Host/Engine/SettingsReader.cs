@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Perf.Invoker.Host;
+namespace Perf.Invoker.Host.Engine;
 
 /// <summary>One setting of the command line: its flag (<c>--name</c>) and the INVOKER_* environment variable read when the flag is absent.</summary>
 /// <param name="Name">The flag without its dashes.</param>

@@ -1,4 +1,4 @@
-namespace Perf.Invoker.Host;
+namespace Perf.Invoker.Host.Engine;
 
 /// <summary>
 /// Runs a host until it is stopped, watching its feed. A feed that ends by itself (a fault of its source: the store,

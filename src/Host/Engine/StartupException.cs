@@ -1,4 +1,4 @@
-namespace Perf.Invoker.Host;
+namespace Perf.Invoker.Host.Engine;
 
 /// <summary>
 /// A setting missing, unknown or out of its range, or a part of the start that failed (the data directory, the store,

@@ -7,7 +7,7 @@ using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
 using Perf.Invoker.Store;
 
-namespace Perf.Invoker.Host;
+namespace Perf.Invoker.Host.Engine;
 
 /// <summary>What tells one mode's engine from another's.</summary>
 /// <param name="Command">The mode's name in the lines it prints: <c>standalone</c>, <c>serve</c>.</param>

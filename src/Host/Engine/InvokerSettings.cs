@@ -1,7 +1,7 @@
 using Perf.Invoker.Feed;
-using Perf.Invoker.Host.Standalone;
+using Perf.Invoker.Model;
 
-namespace Perf.Invoker.Host;
+namespace Perf.Invoker.Host.Engine;
 
 /// <summary>
 /// The settings both modes share (the engine's: address, data, runtime, memory, concurrency, peek window, backend),
@@ -11,8 +11,8 @@ internal sealed class InvokerSettings
 {
     public const string DefaultUrl = "http://127.0.0.1:3233";
 
-    /// <summary>The smallest action memory (ActionValidation.MinMemoryMegabytes): less could never run a container.</summary>
-    public const long MinUserMemoryMegabytes = ActionValidation.MinMemoryMegabytes;
+    /// <summary>The smallest action memory (<see cref="ExecutableAction.MinMemoryMegabytes"/>, OpenWhisk's): less could never run a container.</summary>
+    public const long MinUserMemoryMegabytes = ExecutableAction.MinMemoryMegabytes;
 
     /// <summary>The most whose size in bytes still fits a long (ByteSize, the pool's memory budget).</summary>
     public const long MaxUserMemoryMegabytes = long.MaxValue >> 20;
