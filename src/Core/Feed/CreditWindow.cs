@@ -11,6 +11,10 @@ namespace Perf.Invoker.Feed;
 /// The loop waits for a credit to be <em>free</em>, receives, and only then takes it, so a credit is never held by a
 /// receive that has not produced an activation yet: credits in use equal activations in flight (docs/architecture.md §3
 /// invariant 2). Only the loop takes credits, so a free credit cannot be taken by someone else in between.
+/// <para>A wake is a hint, not a credit: a <see cref="Return"/> decrements, then swaps the waiter flag, and between the
+/// two the loop may see the freed credit without sleeping, use it, and arm again; the late swap then wakes that later
+/// wait while the window is full. So the loop re-checks <see cref="HasFree"/> after every wake and sleeps again if it
+/// must (seen under load as a credit taken beyond the window, which <see cref="Take"/> refuses).</para>
 /// </remarks>
 internal sealed class CreditWindow : IValueTaskSource
 {
@@ -39,10 +43,16 @@ internal sealed class CreditWindow : IValueTaskSource
 
     public int InUse => Volatile.Read(ref _inUse);
 
+    /// <summary>A credit is free for the loop to take after its next receive.</summary>
+    public bool HasFree => Volatile.Read(ref _inUse) < Capacity;
+
     /// <summary>The poll loop sleeps because every credit is in use.</summary>
     public bool IsWaiting => Volatile.Read(ref _waiterArmed) != 0;
 
-    /// <summary>Completes when a credit is free. Only the poll loop calls it, one call at a time.</summary>
+    /// <summary>
+    /// Completes when a credit is free, or may be: the caller re-checks <see cref="HasFree"/> (see the remarks). Only
+    /// the poll loop calls it, one call at a time.
+    /// </summary>
     /// <exception cref="OperationCanceledException">After <see cref="Cancel"/>.</exception>
     public ValueTask WaitForFreeAsync(CancellationToken cancellationToken)
     {

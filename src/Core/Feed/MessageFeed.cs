@@ -143,7 +143,13 @@ public sealed class MessageFeed : IPartitionListener
                 while (true)
                 {
                     await WaitForEnabledAsync(stoppingToken).ConfigureAwait(false);
-                    await _window.WaitForFreeAsync(stoppingToken).ConfigureAwait(false);
+                    // A wake may be stale (CreditWindow remarks): sleep again until a credit is really free.
+                    do
+                    {
+                        await _window.WaitForFreeAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    while (!_window.HasFree);
+
                     FeedMessage message = await _source.ReceiveAsync(stoppingToken).ConfigureAwait(false);
                     // A receive already waiting when the invoker was disabled keeps its message until it is enabled: it is
                     // not tracked yet, so a stop meanwhile leaves its offset uncommitted and it is delivered again.

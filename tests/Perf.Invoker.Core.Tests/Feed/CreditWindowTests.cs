@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Perf.Invoker.Feed;
 
 namespace Perf.Invoker.Tests.Feed;
@@ -94,5 +95,50 @@ public sealed class CreditWindowTests
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public async Task ALoopThatRechecksAfterEveryWake_NeverTakesBeyondTheWindow_WhileOthersReturnConcurrently()
+    {
+        // The feed's loop against completions on other threads. A Return whose wake lands on a later wait (its swap of the
+        // waiter flag delayed past the loop's next arm) wakes the loop with the window full; the re-check sends it back
+        // to sleep instead of into Take, which would refuse a credit beyond the window.
+        const int Takes = 200_000;
+        var window = new CreditWindow(4);
+        var held = new ConcurrentQueue<int>();
+        int returned = 0;
+
+        Task Returner() => Task.Run(() =>
+        {
+            while (Volatile.Read(ref returned) < Takes)
+            {
+                if (held.TryDequeue(out _))
+                {
+                    window.Return();
+                    Interlocked.Increment(ref returned);
+                }
+                else
+                {
+                    Thread.Yield();
+                }
+            }
+        });
+
+        Task[] returners = [Returner(), Returner()];
+        for (int i = 0; i < Takes; i++)
+        {
+            do
+            {
+                await window.WaitForFreeAsync(CancellationToken.None);
+            }
+            while (!window.HasFree);
+
+            window.Take();
+            held.Enqueue(i);
+        }
+
+        await Task.WhenAll(returners);
+        Assert.Equal(0, window.InUse);
+        Assert.False(window.IsWaiting);
     }
 }
