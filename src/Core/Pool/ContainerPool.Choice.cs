@@ -145,7 +145,7 @@ public sealed partial class ContainerPool
     private ContainerProxy? TryCreateLocked(PendingAcquire head)
     {
         int memory = head.Key.MemoryMegabytes;
-        if (_memoryInUse + memory > Options.UserMemoryMegabytes && !EvictLocked(memory))
+        if (_memoryInUse + memory > Options.UserMemoryMegabytes && !EvictLocked(memory, head.Key))
         {
             return null;
         }
@@ -161,11 +161,16 @@ public sealed partial class ContainerPool
     /// Removes idle containers, least recently used first, until <paramref name="memory"/> fits. Only
     /// containers with nothing in flight go; their memory counts as free once they are destroyed.
     /// </summary>
-    private bool EvictLocked(int memory)
+    /// <remarks>
+    /// Never one of <paramref name="key"/>'s own: its slots are freed without the lock, so one can turn idle between the
+    /// warm path's miss and this scan, and removing it to start another container for the same action would waste a cold
+    /// start. Its release retries the buffer as soon as this drain lets go of the lock, and the warm path takes it then.
+    /// </remarks>
+    private bool EvictLocked(int memory, PoolKey key)
     {
         long reclaimable = 0;
         var victims = new List<ContainerProxy>();
-        foreach (ContainerProxy proxy in _all.Where(p => p.State is ProxyState.Ready or ProxyState.Paused && p.IsStarted && p.Slots.InFlight == 0).OrderBy(p => p.LastUsed))
+        foreach (ContainerProxy proxy in _all.Where(p => p.State is ProxyState.Ready or ProxyState.Paused && p.IsStarted && p.Slots.InFlight == 0 && p.Key != key).OrderBy(p => p.LastUsed))
         {
             if (_memoryInUse - reclaimable + memory <= Options.UserMemoryMegabytes)
             {
