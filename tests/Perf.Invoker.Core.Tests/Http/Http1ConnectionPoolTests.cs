@@ -2,9 +2,10 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using static Perf.Invoker.Http.Tests.HttpTestSupport;
+using Perf.Invoker.Http;
+using static Perf.Invoker.Tests.Http.HttpTestSupport;
 
-namespace Perf.Invoker.Http.Tests;
+namespace Perf.Invoker.Tests.Http;
 
 /// <summary>Pool behaviour against a real loopback server: limits, reuse order, fairness, retries, deadlines, disposal.</summary>
 [Trait("Category", "Unit")]

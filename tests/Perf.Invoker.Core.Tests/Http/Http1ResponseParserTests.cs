@@ -1,9 +1,10 @@
 using System.Buffers;
 using System.Text;
 using Perf.Invoker.Buffers;
-using static Perf.Invoker.Http.Tests.HttpTestSupport;
+using Perf.Invoker.Http;
+using static Perf.Invoker.Tests.Http.HttpTestSupport;
 
-namespace Perf.Invoker.Http.Tests;
+namespace Perf.Invoker.Tests.Http;
 
 [Trait("Category", "Unit")]
 public sealed class Http1ResponseParserTests

@@ -1,8 +1,9 @@
 using System.Net.Sockets;
 using System.Text;
-using static Perf.Invoker.Http.Tests.HttpTestSupport;
+using Perf.Invoker.Http;
+using static Perf.Invoker.Tests.Http.HttpTestSupport;
 
-namespace Perf.Invoker.Http.Tests;
+namespace Perf.Invoker.Tests.Http;
 
 /// <summary>
 /// A loopback server that misbehaves on purpose. Each case checks the documented outcome and that the

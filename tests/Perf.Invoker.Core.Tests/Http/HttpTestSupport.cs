@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Net;
 using System.Text;
+using Perf.Invoker.Http;
 
-namespace Perf.Invoker.Http.Tests;
+namespace Perf.Invoker.Tests.Http;
 
 internal static class HttpTestSupport
 {

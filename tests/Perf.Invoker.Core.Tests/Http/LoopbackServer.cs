@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Perf.Invoker.Http.Tests;
+namespace Perf.Invoker.Tests.Http;
 
 /// <summary>
 /// A raw-socket HTTP/1.1 server on 127.0.0.1 (or a Unix socket) whose every connection runs a script

@@ -2,9 +2,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Docker.DotNet.Models;
-using Perf.Invoker.Tests.Standalone;
+using Perf.Invoker.Tests.Containers;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Standalone;
 
 /// <summary>`invoker standalone --containers docker`: the API's actions run in real Docker containers (host network, loopback ports).</summary>
 [Trait("Category", "Docker")]

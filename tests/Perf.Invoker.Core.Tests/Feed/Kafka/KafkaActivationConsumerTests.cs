@@ -2,8 +2,9 @@ using System.Collections.Concurrent;
 using Confluent.Kafka;
 using Perf.Invoker.Feed.Kafka;
 using Perf.Invoker.Kafka;
+using Perf.Invoker.Tests.Kafka;
 
-namespace Perf.Invoker.Tests.Kafka;
+namespace Perf.Invoker.Tests.Feed.Kafka;
 
 [Collection(KafkaCollection.Name)]
 [Trait("Category", "Kafka")]

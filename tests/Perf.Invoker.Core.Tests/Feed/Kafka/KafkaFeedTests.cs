@@ -2,8 +2,9 @@ using Confluent.Kafka;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Kafka;
 using Perf.Invoker.Kafka;
+using Perf.Invoker.Tests.Kafka;
 
-namespace Perf.Invoker.Tests.Kafka;
+namespace Perf.Invoker.Tests.Feed.Kafka;
 
 /// <summary>The credit window and offset tracker over the real consumer, against the mock broker.</summary>
 [Collection(KafkaCollection.Name)]

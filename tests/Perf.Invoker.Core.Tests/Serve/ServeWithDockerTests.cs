@@ -4,9 +4,10 @@ using Docker.DotNet.Models;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
+using Perf.Invoker.Tests.Containers;
 using Perf.Invoker.Tests.Kafka;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Serve;
 
 /// <summary>`invoker serve --containers docker` as a process, driven over the mock broker, its containers in a real dockerd.</summary>
 [Collection(KafkaCollection.Name)]

@@ -1,7 +1,7 @@
 using System.Text;
 using Perf.Invoker.Containers;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Containers;
 
 /// <summary>The attach stream's chunks come cut anywhere: inside a line, a CRLF or a multi-byte character.</summary>
 [Trait("Category", "Unit")]

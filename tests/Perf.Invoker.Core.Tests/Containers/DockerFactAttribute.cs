@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Containers;
 
 /// <summary>
 /// A test that needs a running dockerd (docs/architecture.md §2, Docker in tests). Skipped with the reason where no

@@ -3,8 +3,9 @@ using Confluent.Kafka;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
+using Perf.Invoker.Tests.Kafka;
 
-namespace Perf.Invoker.Tests.Kafka;
+namespace Perf.Invoker.Tests.Serve;
 
 /// <summary>`invoker serve` as a process, driven over the mock broker the way an OpenWhisk controller drives it.</summary>
 [Collection(KafkaCollection.Name)]

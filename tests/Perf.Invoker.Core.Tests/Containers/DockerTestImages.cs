@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Docker.DotNet;
 using Docker.DotNet.Unix;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Containers;
 
 /// <summary>The action runtime image of the Docker tests, built offline once per test run (docker/build-nodejs-image.sh), and a client to look at containers.</summary>
 internal static class DockerTestImages

@@ -1,6 +1,6 @@
 using Perf.Invoker.Containers;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Containers;
 
 [Trait("Category", "Unit")]
 public sealed class DockerContainerParametersTests

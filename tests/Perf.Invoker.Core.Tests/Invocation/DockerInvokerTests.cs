@@ -2,9 +2,9 @@ using Perf.Invoker.Containers;
 using Perf.Invoker.Invocation;
 using Perf.Invoker.Model;
 using Perf.Invoker.Pool;
-using Perf.Invoker.Tests.Invocation;
+using Perf.Invoker.Tests.Containers;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Invocation;
 
 /// <summary>
 /// Activations end to end through the invoker and the pool into Docker containers of a real dockerd. After

@@ -5,7 +5,7 @@ using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Model;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Containers;
 
 /// <summary>
 /// The Docker backend against a real dockerd: action containers from the offline-built runtime image, with

@@ -4,8 +4,9 @@ using Perf.Invoker.Json;
 using Perf.Invoker.Kafka;
 using Perf.Invoker.Model;
 using Perf.Invoker.Tests.Acknowledgements;
+using Perf.Invoker.Tests.Kafka;
 
-namespace Perf.Invoker.Tests.Kafka;
+namespace Perf.Invoker.Tests.Feed.Kafka;
 
 [Collection(KafkaCollection.Name)]
 [Trait("Category", "Kafka")]

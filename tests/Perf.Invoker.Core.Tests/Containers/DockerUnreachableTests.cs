@@ -1,6 +1,6 @@
 using Perf.Invoker.Containers;
 
-namespace Perf.Invoker.Tests.Docker;
+namespace Perf.Invoker.Tests.Containers;
 
 /// <summary>A daemon that does not answer: provisioning fails the way the pool expects, with no exception of the client's own.</summary>
 [Trait("Category", "Unit")]

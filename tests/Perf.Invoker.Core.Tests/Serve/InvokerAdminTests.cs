@@ -7,8 +7,9 @@ using Perf.Invoker.Json;
 using Perf.Invoker.Model;
 using Perf.Invoker.Store;
 using Perf.Invoker.Tests.Exposition;
+using Perf.Invoker.Tests.Kafka;
 
-namespace Perf.Invoker.Tests.Kafka;
+namespace Perf.Invoker.Tests.Serve;
 
 /// <summary>
 /// The admin surface of `invoker serve` as an operator uses it: GET /metrics after real activations, and POST
