@@ -91,7 +91,11 @@ internal sealed class CreditWindow : IValueTaskSource
     }
 
     /// <summary>Returns one credit taken by <see cref="Take"/>; wakes the loop if it waits.</summary>
-    public void Return()
+    public void Return() => Wake(Free());
+
+    /// <summary>The first half of <see cref="Return"/>: gives the credit back; says how many stay in use.</summary>
+    /// <remarks>Apart from <see cref="Wake"/> only so that a test can put a loop iteration between the two (the remarks above).</remarks>
+    internal int Free()
     {
         int inUse = Interlocked.Decrement(ref _inUse);
         if (inUse < 0)
@@ -100,6 +104,12 @@ internal sealed class CreditWindow : IValueTaskSource
             FeedUsageErrors.ThrowCreditNotTaken();
         }
 
+        return inUse;
+    }
+
+    /// <summary>The second half of <see cref="Return"/>: wakes the loop if it waits, and the drain once none is in use.</summary>
+    internal void Wake(int inUse)
+    {
         if (Volatile.Read(ref _waiterArmed) != 0 && Interlocked.Exchange(ref _waiterArmed, 0) == 1)
         {
             _core.SetResult(true);

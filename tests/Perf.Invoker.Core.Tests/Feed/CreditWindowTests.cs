@@ -98,6 +98,31 @@ public sealed class CreditWindowTests
     }
 
     [Fact]
+    public async Task AWakeThatLandsOnTheLoopsNextWait_FindsTheWindowFull_SoTheLoopChecksAgain()
+    {
+        var window = new CreditWindow(2);
+        window.Take();
+        window.Take();
+        ValueTask first = window.WaitForFreeAsync(CancellationToken.None);
+
+        // Completion A gives its credit back but is delayed before its wake; completion B returns whole and wakes the loop.
+        int inUseAfterA = window.Free();
+        window.Return();
+        await first;
+
+        // The loop uses both free credits and sleeps again on a full window; A's wake lands on that later wait.
+        window.Take();
+        window.Take();
+        ValueTask second = window.WaitForFreeAsync(CancellationToken.None);
+        Assert.False(second.IsCompleted);
+        window.Wake(inUseAfterA);
+        await second;
+
+        Assert.False(window.HasFree);
+        Assert.Throws<InvalidOperationException>(window.Take);
+    }
+
+    [Fact]
     public async Task ALoopThatRechecksAfterEveryWake_NeverTakesBeyondTheWindow_WhileOthersReturnConcurrently()
     {
         // The feed's loop against completions on other threads. A Return whose wake lands on a later wait (its swap of the
