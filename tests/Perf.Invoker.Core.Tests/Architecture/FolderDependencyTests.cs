@@ -30,6 +30,7 @@ public sealed partial class FolderDependencyTests
         ["Containers"] = [],
         ["Acknowledgements"] = ["Kafka", "Buffers", "Json", "Model"],
         ["Store"] = ["Json", "Model"],
+        ["CouchDb"] = [],
         ["Kafka"] = [],
         ["Metrics"] = ["Model"],
         ["Model"] = ["Json"],
