@@ -10,6 +10,7 @@ namespace Perf.Invoker.Benchmarks;
 /// <c>dotnet run -c Release --project bench/Perf.Invoker.Benchmarks -- --filter '*Json*'</c> for a full run;
 /// add <c>--smoke</c> for the one-iteration in-process check that the test command runs in CI.
 /// <c>-- --feed-throughput [--messages N] [--runs R]</c>: activations per second through the Kafka feed (KafkaFeedThroughput).
+/// <c>-- --serve-load --invoker PATH …</c>: a published <c>invoker serve</c> end to end at a fixed rate (ServeLoad).
 /// </summary>
 public static class Program
 {
@@ -18,6 +19,12 @@ public static class Program
         if (args.Contains("--feed-throughput"))
         {
             await KafkaFeedThroughput.RunAsync(IntOption(args, "--messages", 200_000), IntOption(args, "--runs", 5), Console.Out);
+            return 0;
+        }
+
+        if (args.Contains("--serve-load"))
+        {
+            await Serve.ServeLoad.RunAsync(args, Console.Out);
             return 0;
         }
 
