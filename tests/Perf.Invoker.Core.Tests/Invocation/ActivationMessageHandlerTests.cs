@@ -21,7 +21,7 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
     {
         _pool = new ContainerPool(_factory, new ContainerPoolOptions { UserMemoryMegabytes = 1024 });
         var invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
-        _handler = new ActivationMessageHandler(invoker, _sinks, (_, _) => ValueTask.FromResult(_action), _reports.Add);
+        _handler = new ActivationMessageHandler(invoker, _sinks, new ActionSourceStub(_ => _action), _reports.Add);
         return Task.CompletedTask;
     }
 
