@@ -6,23 +6,25 @@ using Perf.Invoker.Store;
 namespace Perf.Invoker.Invocation;
 
 /// <summary>
-/// What the feed runs for each message (docs/architecture.md §1): parse, suppress a duplicate, look the action up,
-/// invoke. Bad input never stalls a partition (invariant 7): a message that cannot be parsed is
-/// acknowledged as a whisk error when its activation id and controller can be read, otherwise reported
+/// What the feed runs for each message (docs/architecture.md §1): parse, refuse a blacklisted namespace, suppress a
+/// duplicate, look the action up, invoke. Bad input never stalls a partition (invariant 7): a message that cannot be
+/// parsed is acknowledged as a whisk error when its activation id and controller can be read, otherwise reported
 /// and skipped; either way the handler completes and the offset moves on.
 /// </summary>
+/// <param name="blacklist">Namespaces refused without a record (docs/cluster.md, "Namespace blacklist"); null: none.</param>
 public sealed class ActivationMessageHandler(
     ActivationInvoker invoker,
     IActivationStore store,
-    Func<ActivationMessage, CancellationToken, ValueTask<ExecutableAction?>> findAction,
+    IActionSource actions,
     Action<string>? report = null,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    INamespaceBlacklist? blacklist = null)
 {
     /// <summary>docs/openwhisk.md §1: 1 MiB of payload plus some overhead.</summary>
     public const int MaxMessageBytes = (1024 * 1024) + (6 * 1024);
 
-    /// <summary>OpenWhisk's message when an action disappears between the controller and the invoker.</summary>
-    public const string ActionNotFound = "Action could not be found or may have been deleted.";
+    /// <summary>OpenWhisk's answer to an activation of a blacklisted namespace.</summary>
+    public const string NamespaceBlacklisted = "The action was not invoked due to a blacklisted namespace.";
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -44,6 +46,16 @@ public sealed class ActivationMessageHandler(
             return;
         }
 
+        // Checked first, as OpenWhisk's invoker does: a blocked namespace costs no database read. The ack only keeps the
+        // controller's books (a completion, whatever the message asked); no record is stored, to protect the database.
+        if (blacklist?.Contains(message.User.Namespace.Name) == true)
+        {
+            ActivationRecord refused = FallbackRecord(message, ActivationStatus.ApplicationError, NamespaceBlacklisted);
+            invoker.Metrics.CountStatus(refused.Response.StatusCode);
+            await invoker.AcknowledgeAsync(refused, message.RootControllerIndex, message.Transid, blocking: false, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         // A redelivery after a crash: the activation ran already, so its record is acknowledged again, not run again.
         if (await store.FindAsync(message.ActivationId, cancellationToken).ConfigureAwait(false) is { } done)
         {
@@ -51,16 +63,44 @@ public sealed class ActivationMessageHandler(
             return;
         }
 
-        ExecutableAction? action = await findAction(message, cancellationToken).ConfigureAwait(false);
-        if (action is null)
+        ActionLookup lookup = await actions.FindAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!lookup.IsFound)
         {
-            ActivationRecord missing = ErrorRecord(message.ActivationId, message.User.Namespace.Name, message.Action.Name, message.User.Subject, ActionNotFound);
-            await invoker.CompleteAsync(message, missing, cancellationToken).ConfigureAwait(false);
+            ActivationRecord failed = FallbackRecord(message, lookup.Status, lookup.Error);
+            await invoker.CompleteAsync(message, failed, cancellationToken).ConfigureAwait(false);
             return;
         }
 
-        await invoker.InvokeAsync(message, action, cancellationToken).ConfigureAwait(false);
+        await invoker.InvokeAsync(message, lookup.Action, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// OpenWhisk's record of an activation that never ran (its <c>generateFallbackActivation</c>, docs/cluster.md): the
+    /// invoking user's namespace, the action's name and version, no duration, and the annotations <c>path</c> (the
+    /// action without its version), <c>kind: "unknown"</c> and <c>causedBy: "sequence"</c> when the message has a cause.
+    /// </summary>
+    private ActivationRecord FallbackRecord(ActivationMessage message, ActivationStatus status, string error)
+    {
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        Parameter path = new() { Key = "path", Value = RawJson.FromString(message.Action.ToString()) };
+        return new ActivationRecord
+        {
+            Namespace = message.User.Namespace.Name,
+            Name = message.Action.Name,
+            Subject = message.User.Subject,
+            ActivationId = message.ActivationId,
+            Start = now,
+            End = now,
+            Cause = message.Cause,
+            Response = new ActivationResponse { StatusCode = (int)status, Result = ActionResponse.ErrorResult(error) },
+            Version = message.Action.Version ?? "0.0.1",
+            Annotations = message.Cause is null ? [path, s_unknownKind] : [path, s_unknownKind, s_causedBySequence],
+            Duration = 0,
+        };
+    }
+
+    private static readonly Parameter s_unknownKind = new() { Key = "kind", Value = RawJson.FromString("unknown") };
+    private static readonly Parameter s_causedBySequence = new() { Key = "causedBy", Value = RawJson.FromString("sequence") };
 
     private async Task RejectAsync(ReadOnlyMemory<byte> value, string reason, CancellationToken cancellationToken)
     {

@@ -95,7 +95,7 @@ internal sealed class InvokerEngine : IAsyncDisposable
         _handler = new ActivationMessageHandler(
             _invoker,
             Records,
-            async (message, cancellationToken) => (await Actions.GetAsync(message.Action.Path, message.Action.Name, cancellationToken).ConfigureAwait(false))?.Executable,
+            new SqliteActionSource(Actions),
             static problem => Console.Error.WriteLine(problem));
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Extensions.Time.Testing;
 using Perf.Invoker.Invocation;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
@@ -14,14 +15,15 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
     private readonly RecordingSinks _sinks = new();
     private readonly List<string> _reports = [];
     private ContainerPool _pool = null!;
+    private ActivationInvoker _invoker = null!;
     private ActivationMessageHandler _handler = null!;
     private ExecutableAction? _action = Activations.Action("function main() { return {}; }");
 
     public Task InitializeAsync()
     {
         _pool = new ContainerPool(_factory, new ContainerPoolOptions { UserMemoryMegabytes = 1024 });
-        var invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
-        _handler = new ActivationMessageHandler(invoker, _sinks, (_, _) => ValueTask.FromResult(_action), _reports.Add);
+        _invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
+        _handler = new ActivationMessageHandler(_invoker, _sinks, new ActionSourceStub(_ => _action), _reports.Add);
         return Task.CompletedTask;
     }
 
@@ -150,5 +152,87 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
 
         Assert.Empty(_sinks.Acks);
         Assert.Single(_reports);
+    }
+
+    [Fact]
+    public async Task ABlacklistedNamespace_IsRefusedBeforeItsActionIsRead_WithACompletionAndNoRecord()
+    {
+        var handler = new ActivationMessageHandler(_invoker, _sinks, new ActionSourceStub(_ => throw new InvalidOperationException("read")),
+            blacklist: new Blacklist("guest"));
+        ActivationMessage message = Activations.Message(blocking: true);
+
+        await handler.HandleAsync(Bytes(message));
+
+        Assert.Empty(_sinks.Records);
+        (ActivationId id, object ack) = Assert.Single(_sinks.Acks);
+        Assert.Equal(message.ActivationId, id);
+        CompletionMessage completion = Assert.IsType<CompletionMessage>(ack);
+        Assert.False(completion.IsSystemError);
+        Assert.Equal(message.Transid, completion.Transid);
+        Assert.Equal(1, _invoker.Metrics.Completed(ActivationStatus.ApplicationError));
+        Assert.Empty(_factory.Created);
+    }
+
+    [Fact]
+    public async Task AnotherNamespace_IsNotRefusedByTheBlacklist()
+    {
+        var handler = new ActivationMessageHandler(_invoker, _sinks, new ActionSourceStub(_ => _action), blacklist: new Blacklist("spammer"));
+        ActivationMessage message = Activations.Message();
+
+        await handler.HandleAsync(Bytes(message));
+
+        Assert.Equal((int)ActivationStatus.Success, _sinks.Records[message.ActivationId].Response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AFailedLookup_IsStoredAsOpenWhisksFallbackRecord_AndAcknowledgedAsUsual(bool blocking)
+    {
+        var handler = new ActivationMessageHandler(_invoker, _sinks, new FailingSource(ActionLookup.NotFound), time: new FakeTimeProvider(DateTimeOffset.FromUnixTimeMilliseconds(1_754_400_000_123)));
+        ActivationMessage sent = Activations.Message(blocking: blocking);
+        ActivationId cause = ActivationId.NewId();
+        ActivationMessage message = JsonModel.Read<ActivationMessage>(Encoding.UTF8.GetString(Bytes(sent))
+            .Replace("\"path\":\"guest\",\"name\":\"hello\",\"version\":\"0.0.1\"", "\"path\":\"guest/pkg\",\"name\":\"hello\",\"version\":\"0.0.7\"")
+            .Replace("\"blocking\"", $"\"cause\":\"{cause}\",\"blocking\"", StringComparison.Ordinal));
+
+        await handler.HandleAsync(Bytes(message));
+
+        ActivationRecord record = _sinks.Records[message.ActivationId];
+        Assert.Equal(("guest", "hello", "guest", "0.0.7"), (record.Namespace, record.Name, record.Subject, record.Version));
+        Assert.Equal((1_754_400_000_123L, 1_754_400_000_123L, 0L), (record.Start, record.End, record.Duration!.Value));
+        Assert.Equal(cause, record.Cause);
+        Assert.Equal((int)ActivationStatus.ApplicationError, record.Response.StatusCode);
+        Assert.Equal("""{"error":"Action could not be found or may have been deleted."}""", record.Response.Result.ToString());
+        Assert.Equal(["path=\"guest/pkg/hello\"", "kind=\"unknown\"", "causedBy=\"sequence\""], record.Annotations.Select(a => $"{a.Key}={a.Value}"));
+        (_, object ack) = Assert.Single(_sinks.Acks);
+        Assert.Equal(blocking ? typeof(CombinedCompletionAndResultMessage) : typeof(CompletionMessage), ack.GetType());
+        Assert.Empty(_factory.Created);
+    }
+
+    [Fact]
+    public async Task AFailedLookupWithoutCauseOrVersion_HasNeitherCausedByNorTheActionsVersion()
+    {
+        var handler = new ActivationMessageHandler(_invoker, _sinks, new FailingSource(ActionLookup.NotFetched));
+        ActivationMessage message = JsonModel.Read<ActivationMessage>(Encoding.UTF8.GetString(Bytes(Activations.Message())).Replace(",\"version\":\"0.0.1\"", ""));
+
+        await handler.HandleAsync(Bytes(message));
+
+        ActivationRecord record = _sinks.Records[message.ActivationId];
+        Assert.Equal("0.0.1", record.Version);
+        Assert.Null(record.Cause);
+        Assert.Equal(["path", "kind"], record.Annotations.Select(a => a.Key));
+        Assert.Equal((int)ActivationStatus.WhiskError, record.Response.StatusCode);
+        Assert.True(Assert.IsType<CombinedCompletionAndResultMessage>(Assert.Single(_sinks.Acks).Message).IsSystemError);
+    }
+
+    private sealed class Blacklist(params string[] namespaces) : INamespaceBlacklist
+    {
+        public bool Contains(string @namespace) => namespaces.Contains(@namespace);
+    }
+
+    private sealed class FailingSource(ActionLookup failure) : IActionSource
+    {
+        public ValueTask<ActionLookup> FindAsync(ActivationMessage message, CancellationToken cancellationToken) => ValueTask.FromResult(failure);
     }
 }

@@ -65,8 +65,8 @@ public sealed class CreditDriftTests : IAsyncLifetime
         ExecutableAction hello = Activations.Action("function main(p) { return p; }", concurrency: 20, timeoutMillis: 3000);
         ExecutableAction broken = Activations.Action("function main( {", concurrency: 20, name: "broken");
         var invoker = new ActivationInvoker(_pool, _sinks, _sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(4096) });
-        var handler = new ActivationMessageHandler(invoker, _sinks, (message, _) =>
-            ValueTask.FromResult<ExecutableAction?>(message.Content!.Value.ToString().Contains("broken", StringComparison.Ordinal) ? broken : hello));
+        var handler = new ActivationMessageHandler(invoker, _sinks, new ActionSourceStub(message =>
+            message.Content!.Value.ToString().Contains("broken", StringComparison.Ordinal) ? broken : hello));
 
         var source = new ChannelSource();
         for (int i = 0; i < Count; i++)
