@@ -30,7 +30,7 @@ public sealed partial class FolderDependencyTests
         ["Containers"] = [],
         ["Acknowledgements"] = ["Kafka", "Buffers", "Json", "Model"],
         ["Store"] = ["Json", "Model"],
-        ["CouchDb"] = [],
+        ["CouchDb"] = ["Store", "Buffers", "Json", "Model"],
         ["Kafka"] = [],
         ["Metrics"] = ["Model"],
         ["Model"] = ["Json"],

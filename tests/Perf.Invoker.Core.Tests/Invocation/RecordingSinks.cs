@@ -18,7 +18,7 @@ internal sealed class RecordingSinks : IActivationStore, IAcknowledgementSink
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<ActivationRecord?> FindAsync(ActivationId activationId, CancellationToken cancellationToken) =>
+    public ValueTask<ActivationRecord?> FindAsync(string userNamespace, ActivationId activationId, CancellationToken cancellationToken) =>
         ValueTask.FromResult(Records.TryGetValue(activationId, out ActivationRecord? record) ? record : null);
 
     public ValueTask SendCombinedAsync(ControllerInstanceId controller, CombinedCompletionAndResultMessage message, CancellationToken cancellationToken)
