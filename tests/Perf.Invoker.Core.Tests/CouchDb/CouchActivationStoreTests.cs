@@ -1,8 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
 using Perf.Invoker.CouchDb;
+using Perf.Invoker.Invocation;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
+using Perf.Invoker.Pool;
+using Perf.Invoker.Store;
+using Perf.Invoker.Tests.Invocation;
+using Perf.Invoker.Tests.Pool;
 
 namespace Perf.Invoker.Tests.CouchDb;
 
@@ -30,7 +35,7 @@ public sealed class CouchActivationStoreTests : IAsyncLifetime
     private CouchActivationStore Store(TimeProvider? time = null) => new(_client, _reports.Enqueue, time);
 
     /// <summary>A record of an action in a package (its path <c>guest/mypkg/hello</c>) invoked by the user of namespace <c>guest</c>.</summary>
-    private static ActivationRecord PackagedRecord(ActivationId? id = null, string user = "guest") => new()
+    private static ActivationRecord PackagedRecord(ActivationId? id = null, string user = "guest", int statusCode = 0) => new()
     {
         Namespace = user,
         Name = "hello",
@@ -38,7 +43,7 @@ public sealed class CouchActivationStoreTests : IAsyncLifetime
         ActivationId = id ?? ActivationId.Parse(Id),
         Start = 1754400000123,
         End = 1754400000456,
-        Response = new ActivationResponse { StatusCode = 0, Result = RawJson.Parse("""{"hello":"world"}""") },
+        Response = new ActivationResponse { StatusCode = statusCode, Result = RawJson.Parse("""{"hello":"world"}""") },
         Logs = ["2026-08-05T12:00:00.200000000Z stdout: hi"],
         Version = "0.0.1",
         Annotations =
@@ -215,6 +220,52 @@ public sealed class CouchActivationStoreTests : IAsyncLifetime
         await Assert.ThrowsAsync<ObjectDisposedException>(() => held);
         await Assert.ThrowsAsync<ObjectDisposedException>(() => queued);
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await store.StoreAsync(PackagedRecord(IdOf(2)), default));
+    }
+
+    [Fact]
+    public async Task RecordsTheStoreLevelsOrTheUserExclude_AreAcknowledgedButNotWritten()
+    {
+        await using var factory = new ScriptedContainerFactory();
+        await using var pool = new ContainerPool(factory, new ContainerPoolOptions { UserMemoryMegabytes = 1024 });
+        await using CouchActivationStore store = Store();
+        var acks = new RecordingSinks();
+        var invoker = new ActivationInvoker(pool, store, acks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) },
+            storePolicy: new ActivationStorePolicy(ActivationStoreLevel.StoreFailures, ActivationStoreLevel.StoreAlways));
+        var written = new List<ActivationId>();
+        var skipped = new List<ActivationId>();
+
+        async Task CompleteAsync(bool blocking, int statusCode, bool extraLogging = false, string limits = "{}", bool stored = true)
+        {
+            ActivationMessage message = Message(blocking, extraLogging, limits);
+            await invoker.CompleteAsync(message, PackagedRecord(message.ActivationId, statusCode: statusCode), default);
+            (stored ? written : skipped).Add(message.ActivationId);
+        }
+
+        await CompleteAsync(blocking: true, statusCode: 0, stored: false);
+        await CompleteAsync(blocking: true, statusCode: 1);
+        await CompleteAsync(blocking: true, statusCode: 0, extraLogging: true);
+        await CompleteAsync(blocking: false, statusCode: 0);
+        await CompleteAsync(blocking: false, statusCode: 0, limits: """{"storeActivations":false}""", stored: false);
+        await CompleteAsync(blocking: false, statusCode: 0, extraLogging: true, limits: """{"storeActivations":false}""", stored: false);
+
+        Assert.Equal(written.Select(id => $"guest/{id}").Order(), _couch.Documents.Keys.Order());
+        Assert.Equal(6, acks.Acks.Count);
+    }
+
+    /// <summary>A message of the user <c>guest</c> with the given flags and <c>user.limits</c>.</summary>
+    private static ActivationMessage Message(bool blocking, bool extraLogging, string limits)
+    {
+        ActivationMessage plain = Activations.Message(blocking: blocking);
+        return new ActivationMessage
+        {
+            Transid = plain.Transid with { ExtraLogging = extraLogging },
+            Action = plain.Action,
+            User = new Identity { Subject = plain.User.Subject, Namespace = plain.User.Namespace, Authkey = plain.User.Authkey, Rights = plain.User.Rights, Limits = RawJson.Parse(limits) },
+            ActivationId = plain.ActivationId,
+            RootControllerIndex = plain.RootControllerIndex,
+            Blocking = blocking,
+            Content = plain.Content,
+        };
     }
 
     [Fact]
