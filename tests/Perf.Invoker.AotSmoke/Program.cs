@@ -44,7 +44,7 @@ try
         ActivationRecord record = JsonModel.Read<ActivationRecord>(WireSamples.ActivationRecord);
         await records.StoreAsync(record, default);
         await records.StoreAsync(record, default);
-        if ((await records.FindAsync(record.ActivationId, default)) is null || (await records.ListAsync(record.Namespace, null, 10, 0, default)).Count != 1)
+        if ((await records.FindAsync(record.Namespace, record.ActivationId, default)) is null || (await records.ListAsync(record.Namespace, null, 10, 0, default)).Count != 1)
         {
             Fail("the activation store did not keep exactly one record");
         }

@@ -18,7 +18,7 @@ internal sealed class InMemoryFeedSource : IMessageSource
         byte[] payload = "{\"activationId\":\"bench\"}"u8.ToArray();
         for (int i = 0; i < count; i++)
         {
-            _messages[i] = new FeedMessage(i % partitions, i / partitions, payload);
+            _messages[i] = new FeedMessage(i % partitions, i / partitions, payload, MayBeRedelivered: false);
         }
     }
 

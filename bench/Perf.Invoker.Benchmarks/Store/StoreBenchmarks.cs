@@ -171,5 +171,5 @@ public class StoreBenchmarks
 
     /// <summary>The duplicate check of a redelivered activation: its record exists.</summary>
     [Benchmark, BenchmarkCategory("record find")]
-    public ValueTask<ActivationRecord?> Store_FindRecord() => _records.FindAsync(_record.ActivationId, default);
+    public ValueTask<ActivationRecord?> Store_FindRecord() => _records.FindAsync(_record.Namespace, _record.ActivationId, default);
 }

@@ -14,9 +14,18 @@ namespace Perf.Invoker.Invocation;
 /// (docs/openwhisk.md §3). Every path, failures included, produces a record and an ack, and is counted in
 /// <see cref="Metrics"/>.
 /// </summary>
-public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store, IAcknowledgementSink acks, InvokerInstanceId instance, TimeProvider? time = null, InvokerMetrics? metrics = null)
+/// <param name="storePolicy">Which records are stored (OpenWhisk's store levels, docs/cluster.md); every one when null.</param>
+public sealed class ActivationInvoker(
+    ContainerPool pool,
+    IActivationStore store,
+    IAcknowledgementSink acks,
+    InvokerInstanceId instance,
+    TimeProvider? time = null,
+    InvokerMetrics? metrics = null,
+    ActivationStorePolicy? storePolicy = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ActivationStorePolicy _storePolicy = storePolicy ?? ActivationStorePolicy.Always;
 
     public InvokerInstanceId Instance => instance;
 
@@ -52,16 +61,26 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         }
     }
 
-    /// <summary>Stores and acknowledges a record.</summary>
+    /// <summary>Stores (as the store policy and the user's limits allow) and acknowledges a record.</summary>
     public Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken) =>
-        CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, cancellationToken);
+        CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, message.User.Limits, cancellationToken);
 
-    /// <summary>Stores and acknowledges a record made without a whole message (a malformed message's error).</summary>
-    public async Task CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores and acknowledges a record made without a whole message (a malformed message's error). Its user's limits
+    /// are unknown; it is a whisk error, which every store level keeps.
+    /// </summary>
+    public Task CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, CancellationToken cancellationToken) =>
+        CompleteAsync(record, controller, transid, blocking, userLimits: default, cancellationToken);
+
+    private async Task CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, RawJson userLimits, CancellationToken cancellationToken)
     {
         // Counted before the ack goes out, so whoever has seen the ack also sees it counted.
         Metrics.CountStatus(record.Response.StatusCode);
-        await store.StoreAsync(record, cancellationToken).ConfigureAwait(false);
+        if (_storePolicy.ShouldStore(record.Response.StatusCode, blocking, transid.ExtraLogging, userLimits))
+        {
+            await store.StoreAsync(record, cancellationToken).ConfigureAwait(false);
+        }
+
         await AcknowledgeAsync(record, controller, transid, blocking, cancellationToken).ConfigureAwait(false);
     }
 
@@ -101,15 +120,32 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         // Run time only when /run was sent: a failed init or provisioning has no run to time.
         Metrics.ObserveLatencies(waitMillis, run.InitMillis, run.Start == default ? null : (long)(end - runStart).TotalMilliseconds);
 
-        var annotations = new List<Parameter>(6);
-        annotations.AddRange(action.RecordAnnotations);
-        annotations.Add(run.TimedOut ? s_timedOut : s_notTimedOut);
-        if (run.InitMillis is { } initMillis)
+        // Sized exactly, filled in place: one array per record, no list to copy from.
+        Parameter[] shared = action.RecordAnnotations;
+        string? binding = message.Action.Binding;
+        var annotations = new Parameter[shared.Length + 2 + (run.InitMillis is null ? 0 : 1) + (message.Cause is null ? 0 : 1) + (binding is null ? 0 : 1)];
+        shared.CopyTo(annotations, 0);
+        int next = shared.Length;
+        annotations[next++] = run.TimedOut ? s_timedOut : s_notTimedOut;
+        if (message.Cause is not null)
         {
-            annotations.Add(new() { Key = "initTime", Value = RawJson.FromInt64(initMillis) });
+            // OpenWhisk: an activation with a cause is a sequence's component.
+            annotations[next++] = s_causedBySequence;
         }
 
-        annotations.Add(new() { Key = "waitTime", Value = RawJson.FromInt64(waitMillis) });
+        if (run.InitMillis is { } initMillis)
+        {
+            annotations[next++] = new() { Key = "initTime", Value = RawJson.FromInt64(initMillis) };
+        }
+
+        annotations[next++] = new() { Key = "waitTime", Value = RawJson.FromInt64(waitMillis) };
+        if (binding is not null)
+        {
+            // The package binding it was invoked through; OpenWhisk's activations-by-name view files the record under it.
+            annotations[next++] = new() { Key = "binding", Value = RawJson.FromString(binding) };
+        }
+
+        System.Diagnostics.Debug.Assert(next == annotations.Length, "every annotation slot is filled");
         return new ActivationRecord
         {
             Namespace = message.User.Namespace.Name,
@@ -123,11 +159,12 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
             Logs = run.Logs,
             Version = action.Version,
             Publish = false,
-            Annotations = [.. annotations],
+            Annotations = annotations,
             Duration = (long)(end - start).TotalMilliseconds,
         };
     }
 
     private static readonly Parameter s_timedOut = new() { Key = "timeout", Value = RawJson.True };
     private static readonly Parameter s_notTimedOut = new() { Key = "timeout", Value = RawJson.False };
+    private static readonly Parameter s_causedBySequence = new() { Key = "causedBy", Value = RawJson.FromString("sequence") };
 }

@@ -28,7 +28,12 @@ public sealed class ActivationMessageHandler(
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
-    public async Task HandleAsync(ReadOnlyMemory<byte> value, CancellationToken cancellationToken = default)
+    /// <param name="mayBeRedelivered">
+    /// The feed cannot rule out that a predecessor handled this message (Kafka: its offset was below the partition's end
+    /// when the partition was assigned; embedded: recovered from the queue at start). Only then is the store asked
+    /// for its record, which keeps CouchDB off the path of fresh messages. True, the safe value, unless said otherwise.
+    /// </param>
+    public async Task HandleAsync(ReadOnlyMemory<byte> value, bool mayBeRedelivered = true, CancellationToken cancellationToken = default)
     {
         ActivationMessage message;
         try
@@ -57,7 +62,7 @@ public sealed class ActivationMessageHandler(
         }
 
         // A redelivery after a crash: the activation ran already, so its record is acknowledged again, not run again.
-        if (await store.FindAsync(message.ActivationId, cancellationToken).ConfigureAwait(false) is { } done)
+        if (mayBeRedelivered && await store.FindAsync(message.User.Namespace.Name, message.ActivationId, cancellationToken).ConfigureAwait(false) is { } done)
         {
             await invoker.AcknowledgeAsync(done, message.RootControllerIndex, message.Transid, message.Blocking, cancellationToken).ConfigureAwait(false);
             return;

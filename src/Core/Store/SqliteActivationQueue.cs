@@ -16,6 +16,7 @@ public sealed class SqliteActivationQueue
     private const string DeleteBelowSql = "DELETE FROM queue WHERE seq < ?1;";
     private const string TakeSql = "SELECT seq, message FROM queue WHERE seq > $after ORDER BY seq LIMIT $limit;";
     private const string CountSql = "SELECT count(*) FROM queue;";
+    private const string LastSql = "SELECT coalesce(max(seq), 0) FROM queue;";
 
     private readonly SqliteDatabase _database;
 
@@ -97,6 +98,10 @@ public sealed class SqliteActivationQueue
 
         static async ValueTask AwaitAsync(ValueTask<int> pending) => await pending.ConfigureAwait(false);
     }
+
+    /// <summary>The highest sequence number of a message not yet completed, or 0 when there is none.</summary>
+    public long LastSequence() =>
+        _database.Read(0, static (session, _) => (long)session.Command(LastSql).ExecuteScalar()!);
 
     /// <summary>The number of messages not yet completed.</summary>
     public ValueTask<long> CountAsync(CancellationToken cancellationToken = default)

@@ -53,8 +53,9 @@ public sealed class SqliteActivationStore : IActivationStore
         }, cancellationToken);
     }
 
+    /// <summary>The record of <paramref name="activationId"/>; ids are unique across namespaces, so <paramref name="userNamespace"/> is not needed.</summary>
     /// <exception cref="StoreRecordException">The stored record is unreadable.</exception>
-    public ValueTask<ActivationRecord?> FindAsync(ActivationId activationId, CancellationToken cancellationToken)
+    public ValueTask<ActivationRecord?> FindAsync(string userNamespace, ActivationId activationId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(_database.Read(activationId.ToString(), static (session, id) =>

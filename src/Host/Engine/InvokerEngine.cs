@@ -104,7 +104,7 @@ internal sealed class InvokerEngine : IAsyncDisposable
     public MessageFeed AddFeed(IMessageSource source, IOffsetCommitter committer, int maxPeek, Func<FeedMessage, string> describe)
     {
         ActivationMessageHandler handler = _handler ?? throw new InvalidOperationException("Compose the engine before adding feeds.");
-        var feed = new MessageFeed(source, committer, message => handler.HandleAsync(message.Value), new MessageFeedOptions
+        var feed = new MessageFeed(source, committer, message => handler.HandleAsync(message.Value, message.MayBeRedelivered), new MessageFeedOptions
         {
             MaxPeek = maxPeek,
             Switch = Switch,

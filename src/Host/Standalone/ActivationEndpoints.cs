@@ -48,7 +48,7 @@ internal sealed class ActivationEndpoints(SqliteActivationStore records)
     {
         // Another namespace's activation is indistinguishable from one that does not exist.
         if (!ActivationId.TryParse(RequestReader.Route(context, "id"), out ActivationId id) ||
-            await records.FindAsync(id, context.RequestAborted) is not { } record ||
+            await records.FindAsync(key.Namespace, id, context.RequestAborted) is not { } record ||
             record.Namespace != key.Namespace)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, ApiErrors.NotFound);

@@ -59,7 +59,7 @@ internal sealed class InvokeEndpoint(
                 return;
             }
 
-            record ??= await records.FindAsync(id, context.RequestAborted);
+            record ??= await records.FindAsync(key.Namespace, id, context.RequestAborted);
             if (record is null)
             {
                 await ApiResponses.WriteActivationIdAsync(context, id);

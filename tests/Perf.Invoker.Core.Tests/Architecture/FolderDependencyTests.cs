@@ -30,7 +30,7 @@ public sealed partial class FolderDependencyTests
         ["Containers"] = [],
         ["Acknowledgements"] = ["Kafka", "Buffers", "Json", "Model"],
         ["Store"] = ["Json", "Model"],
-        ["CouchDb"] = ["Invocation", "Json", "Model"],
+        ["CouchDb"] = ["Invocation", "Store", "Buffers", "Json", "Model"],
         ["Kafka"] = [],
         ["Metrics"] = ["Model"],
         ["Model"] = ["Json"],

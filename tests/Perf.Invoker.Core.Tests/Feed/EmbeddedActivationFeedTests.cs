@@ -30,6 +30,20 @@ public sealed class EmbeddedActivationFeedTests
     }
 
     [Fact]
+    public async Task Messages_recovered_from_the_queue_at_start_may_be_redelivered_and_those_accepted_since_may_not()
+    {
+        using var temp = new TempDatabase();
+        var queue = new SqliteActivationQueue(temp.Database);
+        await new EmbeddedActivationFeed(queue).EnqueueAsync("accepted before a crash"u8.ToArray());
+
+        var restarted = new EmbeddedActivationFeed(queue);
+        await restarted.EnqueueAsync("accepted after the restart"u8.ToArray());
+
+        Assert.True((await restarted.ReceiveAsync(CancellationToken.None)).MayBeRedelivered);
+        Assert.False((await restarted.ReceiveAsync(CancellationToken.None)).MayBeRedelivered);
+    }
+
+    [Fact]
     public async Task A_receive_waiting_on_an_empty_queue_wakes_for_the_next_enqueue()
     {
         using var temp = new TempDatabase();

@@ -22,7 +22,7 @@ internal sealed class CountingSource : IMessageSource
         return _messages.Reader.ReadAsync(cancellationToken);
     }
 
-    public void Add(int partition, long offset) => _messages.Writer.TryWrite(new FeedMessage(partition, offset, ReadOnlyMemory<byte>.Empty));
+    public void Add(int partition, long offset) => _messages.Writer.TryWrite(new FeedMessage(partition, offset, ReadOnlyMemory<byte>.Empty, MayBeRedelivered: true));
 
     /// <summary>Offsets <c>0..count-1</c> on each of <paramref name="partitions"/> partitions, interleaved.</summary>
     public void AddRange(int partitions, int count)
@@ -48,7 +48,7 @@ internal sealed class FaultingSource(int messages) : IMessageSource
 
     public ValueTask<FeedMessage> ReceiveAsync(CancellationToken cancellationToken) =>
         _next < messages
-            ? new(new FeedMessage(0, _next++, ReadOnlyMemory<byte>.Empty))
+            ? new(new FeedMessage(0, _next++, ReadOnlyMemory<byte>.Empty, MayBeRedelivered: true))
             : ValueTask.FromException<FeedMessage>(new IOException("the broker went away"));
 }
 

@@ -60,6 +60,62 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AMessageNoPredecessorCanHaveHandled_IsNotLookedUpInTheStore()
+    {
+        ActivationMessage message = Activations.Message();
+
+        await _handler.HandleAsync(Bytes(message), mayBeRedelivered: false);
+
+        Assert.Equal(0, _sinks.Finds);
+        Assert.Single(_sinks.Records);
+        _sinks.AssertExactlyOneAckPerRecord();
+    }
+
+    [Fact]
+    public async Task AMessageThatMayBeRedelivered_IsLookedUpOnce()
+    {
+        await _handler.HandleAsync(Bytes(Activations.Message()), mayBeRedelivered: true);
+
+        Assert.Equal(1, _sinks.Finds);
+    }
+
+    [Fact]
+    public async Task ASequencesComponent_InvokedThroughABinding_IsAnnotatedCausedByAndBinding()
+    {
+        ActivationMessage plain = Activations.Message();
+        var message = new ActivationMessage
+        {
+            Transid = plain.Transid,
+            Action = new FullyQualifiedEntityName { Path = "guest", Name = "hello", Version = "0.0.1", Binding = "guest/mybinding" },
+            User = plain.User,
+            ActivationId = plain.ActivationId,
+            RootControllerIndex = plain.RootControllerIndex,
+            Blocking = false,
+            Content = plain.Content,
+            Cause = ActivationId.NewId(),
+        };
+
+        await _handler.HandleAsync(Bytes(message));
+
+        ActivationRecord record = _sinks.Records[message.ActivationId];
+        Assert.Equal(message.Cause, record.Cause);
+        Dictionary<string, string> annotations = record.Annotations.ToDictionary(a => a.Key, a => a.Value.ToString());
+        Assert.Equal("\"sequence\"", annotations["causedBy"]);
+        Assert.Equal("\"guest/mybinding\"", annotations["binding"]);
+        Assert.Equal(["limits", "path", "kind", "timeout", "causedBy", "initTime", "waitTime", "binding"], record.Annotations.Select(a => a.Key));
+    }
+
+    [Fact]
+    public async Task AnActivationWithoutCauseOrBinding_HasNeitherAnnotation()
+    {
+        ActivationMessage message = Activations.Message();
+
+        await _handler.HandleAsync(Bytes(message));
+
+        Assert.DoesNotContain(_sinks.Records[message.ActivationId].Annotations, a => a.Key is "causedBy" or "binding");
+    }
+
+    [Fact]
     public async Task MissingAction_IsAWhiskError_WithOpenWhisksMessage()
     {
         _action = null;

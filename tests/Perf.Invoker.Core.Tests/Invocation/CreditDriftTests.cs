@@ -75,7 +75,7 @@ public sealed class CreditDriftTests : IAsyncLifetime
         }
 
         var committer = new RecordingCommitter();
-        var feed = new MessageFeed(source, committer, message => handler.HandleAsync(message.Value), new MessageFeedOptions { MaxPeek = 200 });
+        var feed = new MessageFeed(source, committer, message => handler.HandleAsync(message.Value, message.MayBeRedelivered), new MessageFeedOptions { MaxPeek = 200 });
         using var stop = new CancellationTokenSource();
         Task running = feed.RunAsync(stop.Token);
         for (int i = 0; i < 12_000 && feed.Completed < Count; i++)
@@ -110,7 +110,7 @@ public sealed class CreditDriftTests : IAsyncLifetime
     {
         private readonly Channel<FeedMessage> _messages = Channel.CreateUnbounded<FeedMessage>();
 
-        public void Add(int partition, long offset, byte[] value) => _messages.Writer.TryWrite(new FeedMessage(partition, offset, value));
+        public void Add(int partition, long offset, byte[] value) => _messages.Writer.TryWrite(new FeedMessage(partition, offset, value, MayBeRedelivered: true));
 
         public void SetPartitionListener(IPartitionListener listener)
         {

@@ -18,8 +18,16 @@ internal sealed class RecordingSinks : IActivationStore, IAcknowledgementSink
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<ActivationRecord?> FindAsync(ActivationId activationId, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(Records.TryGetValue(activationId, out ActivationRecord? record) ? record : null);
+    /// <summary>How many times the handler looked a record up (duplicate suppression).</summary>
+    public int Finds => Volatile.Read(ref _finds);
+
+    private int _finds;
+
+    public ValueTask<ActivationRecord?> FindAsync(string userNamespace, ActivationId activationId, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _finds);
+        return ValueTask.FromResult(Records.TryGetValue(activationId, out ActivationRecord? record) ? record : null);
+    }
 
     public ValueTask SendCombinedAsync(ControllerInstanceId controller, CombinedCompletionAndResultMessage message, CancellationToken cancellationToken)
     {

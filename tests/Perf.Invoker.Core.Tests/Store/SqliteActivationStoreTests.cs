@@ -15,7 +15,7 @@ public sealed class SqliteActivationStoreTests
         ActivationRecord record = TempDatabase.Record();
 
         await store.StoreAsync(record, default);
-        ActivationRecord? found = await store.FindAsync(record.ActivationId, default);
+        ActivationRecord? found = await store.FindAsync(record.Namespace, record.ActivationId, default);
 
         Assert.NotNull(found);
         Assert.Equal(JsonModel.ToJsonString(record), JsonModel.ToJsonString(found));
@@ -27,7 +27,7 @@ public sealed class SqliteActivationStoreTests
         using var temp = new TempDatabase();
         var store = new SqliteActivationStore(temp.Database);
 
-        Assert.Null(await store.FindAsync(ActivationId.NewId(), default));
+        Assert.Null(await store.FindAsync("guest", ActivationId.NewId(), default));
     }
 
     [Fact]
@@ -88,7 +88,7 @@ public sealed class SqliteActivationStoreTests
 
         var reopened = new SqliteActivationStore(temp.Reopen());
 
-        Assert.NotNull(await reopened.FindAsync(record.ActivationId, default));
+        Assert.NotNull(await reopened.FindAsync(record.Namespace, record.ActivationId, default));
     }
 
     [Fact]
@@ -101,11 +101,11 @@ public sealed class SqliteActivationStoreTests
         const string BadId = "0123456789abcdef0123456789abcdef";
         temp.ExecuteRaw($"INSERT INTO activations(id, namespace, name, start, record) VALUES('{BadId}', 'guest', 'hello', 1, x'7b226e616d65');");
 
-        var error = await Assert.ThrowsAsync<StoreRecordException>(async () => await store.FindAsync(ActivationId.Parse(BadId), default));
+        var error = await Assert.ThrowsAsync<StoreRecordException>(async () => await store.FindAsync("guest", ActivationId.Parse(BadId), default));
 
         Assert.Equal(BadId, error.Key);
         Assert.Contains(BadId, error.Message, StringComparison.Ordinal);
-        Assert.NotNull(await store.FindAsync(good.ActivationId, default));
+        Assert.NotNull(await store.FindAsync(good.Namespace, good.ActivationId, default));
         await Assert.ThrowsAsync<StoreRecordException>(async () => await store.ListAsync("guest", null, 10, 0, default));
     }
 }

@@ -36,7 +36,18 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
     /// <summary>The highest sequence number handed out; 0 at start, so a restart replays everything not committed.</summary>
     private long _lastTaken;
 
-    public EmbeddedActivationFeed(SqliteActivationQueue queue) => _queue = queue;
+    /// <summary>
+    /// The last sequence number in the queue when this feed opened it: the messages up to it were accepted by a
+    /// predecessor process, which may have run them before it crashed (they are <see cref="FeedMessage.MayBeRedelivered"/>).
+    /// Every later one was enqueued through this feed and is new.
+    /// </summary>
+    private readonly long _recoveredThrough;
+
+    public EmbeddedActivationFeed(SqliteActivationQueue queue)
+    {
+        _queue = queue;
+        _recoveredThrough = queue.LastSequence();
+    }
 
     /// <summary>Appends an activation message; when this completes the message survives a crash of the process.</summary>
     /// <returns>The message's sequence number (its offset in the feed).</returns>
@@ -70,7 +81,7 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
             }
         }
 
-        return new FeedMessage(Partition, next.Sequence, next.Message);
+        return new FeedMessage(Partition, next.Sequence, next.Message, MayBeRedelivered: next.Sequence <= _recoveredThrough);
     }
 
     /// <summary>Deletes every message below <paramref name="offset"/>: the feed commits only what has completed.</summary>

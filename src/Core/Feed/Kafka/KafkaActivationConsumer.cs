@@ -25,6 +25,9 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// <summary>How long one poll waits; bounds how late a pause reaches new partitions and how long disposal waits.</summary>
     private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>How long an assignment waits for a partition's high watermark before it treats every offset as possibly redelivered.</summary>
+    private static readonly TimeSpan s_watermarkTimeout = TimeSpan.FromSeconds(5);
+
     private readonly IConsumer<Ignore, byte[]> _consumer;
 
     /// <summary>Fetched messages in log order per partition; written by the poll thread only.</summary>
@@ -59,6 +62,12 @@ public sealed class KafkaActivationConsumer : IDisposable
 
     /// <summary>Set by the assignment callback, cleared by the poll loop once librdkafka has assigned: poll thread only.</summary>
     private bool _assignedSincePoll;
+
+    /// <summary>
+    /// Per assigned partition, its high watermark when it was assigned: offsets below it may have been handled by a previous
+    /// owner (<see cref="KafkaMessage.MayBeRedelivered"/>). Written by the assignment callback, read by the poll loop: poll thread only.
+    /// </summary>
+    private readonly Dictionary<int, long> _redeliveryEnd = [];
 
     private Thread? _pollThread;
 
@@ -279,7 +288,10 @@ public sealed class KafkaActivationConsumer : IDisposable
 
             if (result is not null && !result.IsPartitionEOF)
             {
-                bool written = _messages.Writer.TryWrite(new KafkaMessage(result.Topic, result.Partition.Value, result.Offset.Value, result.Message.Value ?? []));
+                int partition = result.Partition.Value;
+                long offset = result.Offset.Value;
+                bool mayBeRedelivered = !_redeliveryEnd.TryGetValue(partition, out long end) || offset < end;
+                bool written = _messages.Writer.TryWrite(new KafkaMessage(result.Topic, partition, offset, result.Message.Value ?? [], mayBeRedelivered));
                 Debug.Assert(written, "an unbounded channel takes every message until it is completed");
             }
 
@@ -327,6 +339,11 @@ public sealed class KafkaActivationConsumer : IDisposable
     private void OnAssigned(List<TopicPartition> partitions)
     {
         int[] added = ToNumbers(partitions);
+        foreach (TopicPartition partition in partitions)
+        {
+            _redeliveryEnd[partition.Partition.Value] = RedeliveryEnd(partition);
+        }
+
         lock (_gate)
         {
             _assigned = [.. _assigned.Union(added)];
@@ -337,12 +354,32 @@ public sealed class KafkaActivationConsumer : IDisposable
         PartitionsAssigned?.Invoke(added);
     }
 
+    /// <summary>
+    /// The partition's high watermark now, before this member reads it: every message below it existed while another
+    /// owner may have had the partition, every message from it on is produced after this member took over. If the
+    /// broker does not answer, every offset counts as possibly redelivered: a needless lookup, never a double run.
+    /// </summary>
+    private long RedeliveryEnd(TopicPartition partition)
+    {
+        try
+        {
+            long high = _consumer.QueryWatermarkOffsets(partition, s_watermarkTimeout).High.Value;
+            return high < 0 ? long.MaxValue : high;
+        }
+        catch (KafkaException e)
+        {
+            Error?.Invoke(e.Error);
+            return long.MaxValue;
+        }
+    }
+
     private void OnRevoked(List<TopicPartitionOffset> partitions)
     {
         int[] removed = new int[partitions.Count];
         for (int i = 0; i < removed.Length; i++)
         {
             removed[i] = partitions[i].Partition.Value;
+            _redeliveryEnd.Remove(removed[i]);
         }
 
         // Before the partitions go: a handler may still commit what completed (IPartitionListener's final commit),

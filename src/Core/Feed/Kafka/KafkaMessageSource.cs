@@ -17,7 +17,7 @@ public sealed class KafkaMessageSource(KafkaActivationConsumer consumer) : IMess
     public async ValueTask<FeedMessage> ReceiveAsync(CancellationToken cancellationToken)
     {
         KafkaMessage message = await consumer.ReceiveAsync(cancellationToken).ConfigureAwait(false);
-        return new FeedMessage(message.Partition, message.Offset, message.Value);
+        return new FeedMessage(message.Partition, message.Offset, message.Value, message.MayBeRedelivered);
     }
 
     /// <summary>Commits synchronously (the feed batches commits, so this runs about every 100 ms per partition).</summary>

@@ -45,6 +45,31 @@ public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
     }
 
     [Fact]
+    public async Task Messages_BelowTheHighWatermarkAtAssignment_MayBeRedelivered_LaterOnesMayNot()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic);
+        await ProduceAsync(topic, partition: 0, count: 3);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        consumer.Start();
+        // Offsets 0..2 were there when the partition was assigned: a predecessor may have handled them.
+        for (long offset = 0; offset < 3; offset++)
+        {
+            KafkaMessage old = await ReceiveAsync(consumer);
+            Assert.Equal((offset, true), (old.Offset, old.MayBeRedelivered));
+        }
+
+        await ProduceAsync(topic, partition: 0, count: 2, first: 3);
+
+        for (long offset = 3; offset < 5; offset++)
+        {
+            KafkaMessage fresh = await ReceiveAsync(consumer);
+            Assert.Equal((offset, false), (fresh.Offset, fresh.MayBeRedelivered));
+        }
+    }
+
+    [Fact]
     public async Task Consumer_Paused_FetchesNothingUntilResumed()
     {
         var options = Options();
