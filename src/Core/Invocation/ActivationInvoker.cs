@@ -76,7 +76,20 @@ public sealed class ActivationInvoker(
     {
         // Counted before the ack goes out, so whoever has seen the ack also sees it counted.
         Metrics.CountStatus(record.Response.StatusCode);
-        if (_storePolicy.ShouldStore(record.Response.StatusCode, blocking, transid.ExtraLogging, userLimits))
+        bool stored = _storePolicy.ShouldStore(record.Response.StatusCode, blocking, transid.ExtraLogging, userLimits);
+        if (store.StoresAfterAcknowledgement)
+        {
+            // A crash between the two leaves the offset uncommitted: the activation runs again (invariant 1).
+            await AcknowledgeAsync(record, controller, transid, blocking, cancellationToken).ConfigureAwait(false);
+            if (stored)
+            {
+                await store.StoreAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (stored)
         {
             await store.StoreAsync(record, cancellationToken).ConfigureAwait(false);
         }

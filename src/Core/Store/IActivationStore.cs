@@ -5,7 +5,15 @@ namespace Perf.Invoker.Store;
 /// <summary>Where finished activations go: the store keeps the record (docs/openwhisk.md §4).</summary>
 public interface IActivationStore
 {
-    /// <summary>Completes once the record is durable: the caller acks the activation and commits its offset after this.</summary>
+    /// <summary>
+    /// True when the ack goes out before the record is stored, as OpenWhisk's invoker orders them: a store that batches
+    /// (CouchDB's group commit) would otherwise add its wait to every blocking activation. The handler, and so the
+    /// offset commit, still completes only after the store. False for a store that a reader expects to hold the record
+    /// once the ack is seen (the standalone API answers a blocking invoke from the ack).
+    /// </summary>
+    bool StoresAfterAcknowledgement => false;
+
+    /// <summary>Completes once the record is durable: the caller commits its offset after this.</summary>
     ValueTask StoreAsync(ActivationRecord record, CancellationToken cancellationToken);
 
     /// <summary>

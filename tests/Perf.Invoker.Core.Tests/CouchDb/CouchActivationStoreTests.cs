@@ -32,7 +32,8 @@ public sealed class CouchActivationStoreTests : IAsyncLifetime
         await _couch.DisposeAsync();
     }
 
-    private CouchActivationStore Store(TimeProvider? time = null) => new(_client, _reports.Enqueue, time);
+    /// <summary>Without the linger unless a test is about it: the others pin group commit itself.</summary>
+    private CouchActivationStore Store(TimeProvider? time = null, TimeSpan? linger = null) => new(_client, _reports.Enqueue, time, linger ?? TimeSpan.Zero);
 
     /// <summary>A record of an action in a package (its path <c>guest/mypkg/hello</c>) invoked by the user of namespace <c>guest</c>.</summary>
     private static ActivationRecord PackagedRecord(ActivationId? id = null, string user = "guest", int statusCode = 0) => new()
@@ -121,6 +122,31 @@ public sealed class CouchActivationStoreTests : IAsyncLifetime
         long[] sizes = store.BatchSizes.Snapshot();
         Assert.Equal((1, 1), (sizes[1], sizes[50]));
         Assert.Equal(1, BatchSizeHistogram.Median(sizes));
+    }
+
+    [Fact]
+    public async Task WithNothingOnTheWire_ABatchWaitsItsLinger_SoRecordsArrivingMeanwhileGoInOneRequest()
+    {
+        var time = new FakeTimeProvider();
+        await using CouchActivationStore store = Store(time, linger: TimeSpan.FromMilliseconds(25));
+        Task[] stored = [.. Enumerable.Range(0, 3).Select(i => store.StoreAsync(PackagedRecord(IdOf(i)), default).AsTask())];
+        // All three were queued before the fake clock moves, so the one batch the linger ends takes them all.
+        await Eventually.True(() =>
+        {
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            return !_couch.BulkBodies.IsEmpty;
+        }, "the linger ended");
+        await Task.WhenAll(stored);
+
+        Assert.Equal(1, store.Batches);
+        Assert.Equal(3, _couch.Documents.Count);
+    }
+
+    [Fact]
+    public async Task TheAck_GoesOutBeforeTheRecordIsBatched_AsOpenWhisksInvokerOrdersThem()
+    {
+        await using CouchActivationStore store = Store();
+        Assert.True(((IActivationStore)store).StoresAfterAcknowledgement);
     }
 
     [Fact]

@@ -46,6 +46,20 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
         _sinks.AssertExactlyOneAckPerRecord();
     }
 
+    [Theory]
+    [InlineData(false, "store", "ack")]
+    [InlineData(true, "ack", "store")]
+    public async Task ABatchingStore_GetsTheRecordAfterTheAck_AndAnyOtherBeforeIt(bool storesAfterAcknowledgement, string first, string second)
+    {
+        var sinks = new RecordingSinks { StoresAfterAcknowledgement = storesAfterAcknowledgement };
+        var invoker = new ActivationInvoker(_pool, sinks, sinks, new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(1024) });
+        var handler = new ActivationMessageHandler(invoker, sinks, new ActionSourceStub(_ => _action), _reports.Add);
+
+        await handler.HandleAsync(Bytes(Activations.Message()));
+
+        Assert.Equal([first, second], sinks.Order);
+    }
+
     [Fact]
     public async Task RedeliveredMessage_IsAcknowledgedAgain_NotRunAgain()
     {

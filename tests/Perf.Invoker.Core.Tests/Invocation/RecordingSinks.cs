@@ -12,8 +12,14 @@ internal sealed class RecordingSinks : IActivationStore, IAcknowledgementSink
 
     public ConcurrentQueue<(ActivationId Id, object Message)> Acks { get; } = new();
 
+    /// <summary>"store" and "ack" in the order they happened.</summary>
+    public ConcurrentQueue<string> Order { get; } = new();
+
+    public bool StoresAfterAcknowledgement { get; init; }
+
     public ValueTask StoreAsync(ActivationRecord record, CancellationToken cancellationToken)
     {
+        Order.Enqueue("store");
         Assert.True(Records.TryAdd(record.ActivationId, record), $"a second record for {record.ActivationId}");
         return ValueTask.CompletedTask;
     }
@@ -31,12 +37,14 @@ internal sealed class RecordingSinks : IActivationStore, IAcknowledgementSink
 
     public ValueTask SendCombinedAsync(ControllerInstanceId controller, CombinedCompletionAndResultMessage message, CancellationToken cancellationToken)
     {
+        Order.Enqueue("ack");
         Acks.Enqueue((message.Response.ActivationId, message));
         return ValueTask.CompletedTask;
     }
 
     public ValueTask SendCompletionAsync(ControllerInstanceId controller, CompletionMessage message, CancellationToken cancellationToken)
     {
+        Order.Enqueue("ack");
         Acks.Enqueue((message.ActivationId, message));
         return ValueTask.CompletedTask;
     }
