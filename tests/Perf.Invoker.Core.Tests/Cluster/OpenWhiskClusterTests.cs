@@ -215,8 +215,12 @@ public sealed class OpenWhiskClusterTests(KafkaMockBrokerFixture broker, CouchDb
             try
             {
                 invokers.ForEach(i => i.Start());
-                await Eventually.True(() => Enumerable.Range(0, InvokerCount).All(i => standIn.StateOf(i) == InvokerState.Healthy),
-                    "all three invokers Healthy", seconds: 90, pollMilliseconds: 200);
+                await Eventually.True(() =>
+                {
+                    // An invoker that ended will not become Healthy: fail now, with what it said.
+                    Assert.All(invokers, i => Assert.True(i.IsRunning, $"invoker{i.Id} ended:\n{i.Output}"));
+                    return Enumerable.Range(0, InvokerCount).All(i => standIn.StateOf(i) == InvokerState.Healthy);
+                }, "all three invokers Healthy", seconds: 90, pollMilliseconds: 200);
             }
             catch
             {
