@@ -35,6 +35,9 @@ public sealed class CouchDbFixture : IAsyncLifetime
     /// <summary>One `npm ci` at a time in this test process: two fixtures starting at once share tools/couchdb.</summary>
     private static readonly SemaphoreSlim s_install = new(1, 1);
 
+    /// <summary>Part of every database prefix, so runs against one external CouchDB never meet.</summary>
+    private static readonly string s_run = Guid.NewGuid().ToString("N")[..6];
+
     private readonly StringBuilder _output = new();
     private Process? _process;
     private string? _directory;
@@ -60,8 +63,21 @@ public sealed class CouchDbFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Set to a CouchDB's address (<c>http://127.0.0.1:5984</c>) to run the tests against it instead of pouchdb-server:
+    /// it must have the admin <see cref="Username"/> / <see cref="Password"/> already (docs/cluster.md).
+    /// </summary>
+    public const string ServerVariable = "PERF_INVOKER_TEST_COUCHDB";
+
     public async Task InitializeAsync()
     {
+        if (Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } external)
+        {
+            Server = new Uri(external);
+            Http = Authenticated(Server);
+            return;
+        }
+
         await InstallAsync();
         _directory = Directory.CreateTempSubdirectory("pouchdb-").FullName;
         int port = FreePort();
@@ -111,9 +127,7 @@ public sealed class CouchDbFixture : IAsyncLifetime
             Assert.True(admin.IsSuccessStatusCode, $"PUT /_config/admins/{Username}: {(int)admin.StatusCode}");
         }
 
-        Http = new HttpClient { BaseAddress = Server, Timeout = TimeSpan.FromSeconds(60) };
-        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
-        Http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        Http = Authenticated(Server);
     }
 
     /// <summary>
@@ -122,7 +136,7 @@ public sealed class CouchDbFixture : IAsyncLifetime
     /// </summary>
     public async Task<WhiskDatabases> CreateDatabasesAsync()
     {
-        var databases = new WhiskDatabases($"whisk_t{Interlocked.Increment(ref _prefixes)}_");
+        var databases = new WhiskDatabases($"whisk_t{s_run}_{Interlocked.Increment(ref _prefixes)}_");
         foreach (string name in new[] { databases.Entities, databases.Activations, databases.Subjects })
         {
             await SendAsync(HttpMethod.Put, "/" + name, body: null, HttpStatusCode.Created);
@@ -172,6 +186,14 @@ public sealed class CouchDbFixture : IAsyncLifetime
         {
             Directory.Delete(_directory, recursive: true);
         }
+    }
+
+    private static HttpClient Authenticated(Uri server)
+    {
+        var http = new HttpClient { BaseAddress = server, Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Username}:{Password}")));
+        http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return http;
     }
 
     public static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
