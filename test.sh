@@ -27,6 +27,12 @@ if [ ! -d tests/openwhisk-client/node_modules/openwhisk ]; then
   npm ci --prefix tests/openwhisk-client --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1 || { echo "npm ci failed"; tail -20 "$OUT/npm-ci.log"; exit 1; }
 fi
 
+# CouchDB for the cluster tests: pouchdb-server, pinned in tools/couchdb/package-lock.json. --ignore-scripts: leveldown
+# uses the prebuilt binary its package ships; sqlite3's install script would try to download one.
+if [ ! -d tools/couchdb/node_modules/pouchdb-server ]; then
+  npm ci --prefix tools/couchdb --ignore-scripts --no-audit --no-fund >"$OUT/npm-ci-couchdb.log" 2>&1 || { echo "npm ci (tools/couchdb) failed"; tail -20 "$OUT/npm-ci-couchdb.log"; exit 1; }
+fi
+
 # --- Docker: a daemon for the Docker backend's tests and the image check (docs/architecture.md §2) --------------
 # Started here, as root, when none answers: vfs storage and no bridge or iptables, so it needs no kernel
 # module and touches no network but loopback (containers use host networking). Stopped at exit, and only
