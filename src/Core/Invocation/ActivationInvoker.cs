@@ -12,9 +12,10 @@ namespace Perf.Invoker.Invocation;
 /// Runs one parsed activation end to end: through the pool, into an activation record (docs/openwhisk.md
 /// §4, with OpenWhisk's annotations), into the store, and out as exactly one acknowledgement
 /// (docs/openwhisk.md §3). Every path, failures included, produces a record and an ack, and is counted in
-/// <see cref="Metrics"/>.
+/// <see cref="Metrics"/>. With <paramref name="userEvents"/>, each record of an activation message is also a user event
+/// (docs/cluster.md, user events).
 /// </summary>
-public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store, IAcknowledgementSink acks, InvokerInstanceId instance, TimeProvider? time = null, InvokerMetrics? metrics = null)
+public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store, IAcknowledgementSink acks, InvokerInstanceId instance, TimeProvider? time = null, InvokerMetrics? metrics = null, UserEventPublisher? userEvents = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -52,9 +53,12 @@ public sealed class ActivationInvoker(ContainerPool pool, IActivationStore store
         }
     }
 
-    /// <summary>Stores and acknowledges a record.</summary>
-    public Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken) =>
-        CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, cancellationToken);
+    /// <summary>Stores and acknowledges a record, then sends its user event (when enabled).</summary>
+    public async Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken)
+    {
+        await CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, cancellationToken).ConfigureAwait(false);
+        userEvents?.Publish(message.User.Namespace.Uuid, record);
+    }
 
     /// <summary>Stores and acknowledges a record made without a whole message (a malformed message's error).</summary>
     public async Task CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, CancellationToken cancellationToken)
