@@ -98,7 +98,7 @@ internal sealed class ServeSettings
     /// <summary>Docker container names start with it: OpenWhisk's <c>wsk&lt;uniqueName&gt;&lt;id&gt;_</c>, so its leftovers are removed too.</summary>
     public string ContainerPrefix => $"wsk{UniqueName}{Instance}_";
 
-    public static string Help => $"""
+    public static string Help => $$"""
         usage: invoker serve --kafka HOST:PORT [settings]
                invoker serve --id N [--uniqueName S] [--displayedName S]     (OpenWhisk's way: settings from its environment)
 
@@ -116,7 +116,7 @@ internal sealed class ServeSettings
                                    invoker<N> user-memory / 128 (one per container), invoker<N>concurrent
                                    the usual one (INVOKER_CONCURRENT_TOPIC=true; default off)
           --kafka-option K=V       extra librdkafka setting, repeatable
-        {InvokerSettings.Help("SQLite store")}
+        {{InvokerSettings.Help("SQLite store")}}
 
         OpenWhisk's arguments (as its deployments pass them to /init.sh):
           --id N                   the instance, as --instance; starts it the OpenWhisk way: KAFKA_HOSTS (or --kafka)
@@ -127,9 +127,9 @@ internal sealed class ServeSettings
 
         OpenWhisk's environment (a flag or INVOKER_* variable wins; every setting: docs/cluster.md):
           KAFKA_HOSTS, PORT (admin on http://*:PORT without --url), RUNTIMES_MANIFEST (kinds, images, stem cells),
-          WHISK_API_HOST_{{PROTO,PORT,NAME}} (__OW_API_HOST), and CONFIG_* variables by OpenWhisk's rule:
-          whisk.kafka.topics.prefix, whisk.container-pool.user-memory (2048m), whisk.concurrency-limit.{{min,max,std}},
-          whisk.invoker.{{username,password}} (invoker.user / invoker.pass), whisk.invoker.resource.tags,
+          WHISK_API_HOST_{PROTO,PORT,NAME} (__OW_API_HOST), and CONFIG_* variables by OpenWhisk's rule:
+          whisk.kafka.topics.prefix, whisk.container-pool.user-memory (2048m), whisk.concurrency-limit.{min,max,std},
+          whisk.invoker.{username,password} (invoker.user / invoker.pass), whisk.invoker.resource.tags,
           whisk.invoker.dedicated.namespaces, whisk.user-events.enabled, whisk.kafka.topics.user-event.prefix,
           whisk.activation.payload.max, whisk.couchdb.*, whisk.activation.store-[non-]blocking-result-level,
           whisk.container-factory.container-args.network, whisk.container-factory.runtimes-registry.url.
