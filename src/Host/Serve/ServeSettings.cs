@@ -120,7 +120,7 @@ internal sealed class ServeSettings
 
         OpenWhisk's arguments (as its deployments pass them to /init.sh):
           --id N                   the instance, as --instance; starts it the OpenWhisk way: KAFKA_HOSTS (or --kafka)
-                                   and RUNTIMES_MANIFEST are then required
+                                   and RUNTIMES_MANIFEST are then required, --containers is docker by default
           --uniqueName S           the ping's uniqueName; also in the container prefix wsk<S><N>_ (needs --id: no ZooKeeper)
           --displayedName S        the ping's displayedName
           --overwriteId N          accepted and not acted on (ZooKeeper's id assignment only)
@@ -156,6 +156,11 @@ internal sealed class ServeSettings
 
         OpenWhiskSettings openWhisk = OpenWhiskSettings.Read(environment, openWhiskWay);
         openWhisk.ApplyTo(reader);
+        if (openWhiskWay)
+        {
+            // OpenWhisk's default container factory is Docker's; its image has no node for process containers either.
+            reader.Fallback(ContainerBackend.ContainersSetting, "docker", "--id");
+        }
         string kafka = reader.Text(KafkaSetting) is { Length: > 0 } servers ? servers
             : throw new StartupException(openWhiskWay ? "KAFKA_HOSTS (or --kafka) is required" : "--kafka (or INVOKER_KAFKA) is required");
         // Only ZooKeeper's id assignment reads it, and --id always wins there: checked, then named as not acted on.
@@ -184,7 +189,13 @@ internal sealed class ServeSettings
             UniqueName = reader.Text(UniqueNameSetting),
             DisplayedName = reader.Text(DisplayedNameSetting),
             OpenWhisk = openWhisk,
-            NotActedOn = overwriteId ? [.. openWhisk.NotActedOn, "--overwriteId (ZooKeeper's id assignment)"] : openWhisk.NotActedOn,
+            NotActedOn =
+            [
+                .. openWhisk.NotActedOn,
+                .. overwriteId ? ["--overwriteId (ZooKeeper's id assignment)"] : Array.Empty<string>(),
+                // The pool keeps each stem cell's initial count: reactive prewarming is checked, not acted on.
+                .. (openWhisk.Runtimes?.StemCells ?? []).Where(cell => cell.Reactive is not null).Select(cell => $"RUNTIMES_MANIFEST stemCells reactive ({cell.Kind})"),
+            ],
         };
     }
 

@@ -40,6 +40,9 @@ public sealed class OpenWhiskSettingsTests
         Assert.Equal("invoker3/3/node-a", settings.OpenWhiskName);
         // OpenWhisk's container prefix wsk<uniqueName><id>: its leftovers are found on a swap.
         Assert.Equal("wsk33_", settings.ContainerPrefix);
+        // OpenWhisk's default container factory.
+        Assert.Equal(ContainerBackendKind.Docker, settings.Shared.Backend.Kind);
+        Assert.Equal(ContainerBackendKind.Process, Parse(s_openWhisk, "--id", "3", "--containers", "process").Shared.Backend.Kind);
     }
 
     [Fact]
@@ -219,7 +222,7 @@ public sealed class OpenWhiskSettingsTests
         Assert.Equal(new Uri("http://couch.local:5984"), settings.CouchDb.Server);
         Assert.Equal(("whisk_admin", "secret"), (settings.CouchDb.Username, settings.CouchDb.Password));
         Assert.Equal(("local_whisks", "local_activations", "local_subjects"), (settings.CouchDb.EntityDatabase, settings.CouchDb.ActivationDatabase, settings.CouchDb.SubjectsDatabase));
-        Assert.Empty(settings.NotActedOn);
+        Assert.Equal(["RUNTIMES_MANIFEST stemCells reactive (nodejs:20)"], settings.NotActedOn);
     }
 
     [Fact]
@@ -287,7 +290,8 @@ public sealed class OpenWhiskSettingsTests
 
         Assert.Equal(
             ["JAVA_OPTS", "CONFIG_kamon_statsd_hostname (kamon.statsd.hostname)", "CONFIG_logback_log_level (logback.log.level)",
-             "CONFIG_whisk_invoker_protocol (whisk.invoker.protocol)", "--overwriteId (ZooKeeper's id assignment)"],
+             "CONFIG_whisk_invoker_protocol (whisk.invoker.protocol)", "--overwriteId (ZooKeeper's id assignment)",
+             "RUNTIMES_MANIFEST stemCells reactive (nodejs:20)"],
             settings.NotActedOn);
     }
 

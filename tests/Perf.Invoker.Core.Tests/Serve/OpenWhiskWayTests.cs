@@ -141,7 +141,7 @@ public sealed partial class OpenWhiskWayTests(KafkaMockBrokerFixture broker)
         foreach (string argument in new[]
         {
             InvokerProcess.FindInvokerDll(), "serve", "--id", "0", "--uniqueName", "0", "--data", data, "--runtime", Repository.NodeRuntime,
-            "--url", "http://127.0.0.1:0",
+            "--url", "http://127.0.0.1:0", "--containers", "process",
             "--kafka-option", $"session.timeout.ms={KafkaTestClient.SessionTimeoutMs}",
             "--kafka-option", $"heartbeat.interval.ms={KafkaTestClient.HeartbeatIntervalMs}",
         })
