@@ -24,7 +24,7 @@ internal sealed partial class OpenWhiskEnvironment
 
     private readonly IReadOnlyDictionary<string, string> _variables;
 
-    /// <summary>Each Typesafe key to its value and the CONFIG_ variable it came from, in the variables' order.</summary>
+    /// <summary>Each Typesafe key to its value and the CONFIG_ variable it came from, the variables taken in name order.</summary>
     private readonly Dictionary<string, (string Value, string Variable)> _config = new(StringComparer.Ordinal);
 
     /// <summary>The keys and plain variables read so far.</summary>
