@@ -8,6 +8,13 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/rootfs.sh"
 publish=$(cd "${1:?usage: build-invoker-image.sh PUBLISH_DIR [TAG]}" && pwd)
+busybox=${BUSYBOX:-/bin/busybox}
+[ -x "$busybox" ] || { echo "build-invoker-image.sh: no $busybox: install the Debian package busybox-static (the image's /bin/sh for OpenWhisk's /init.sh)" >&2; exit 1; }
+# Static, so that it needs no library; a dynamic one would fail in the image with a bare 'not found'.
+if ldd "$busybox" >/dev/null 2>&1; then
+  echo "build-invoker-image.sh: $busybox is linked dynamically; the image needs the static build (busybox-static)" >&2
+  exit 1
+fi
 tag=${2:-perf-invoker:latest}
 context=$(mktemp -d)
 trap 'rm -rf "$context"' EXIT
@@ -43,6 +50,12 @@ for name in libssl.so.3 libcrypto.so.3; do
   cp -L "$lib" "$rootfs$lib"
   copy_with_libs "$rootfs" "$lib"
 done
+# OpenWhisk's deployments run /bin/sh -c "exec /init.sh --id N --uniqueName N …" (docs/cluster.md).
+mkdir -p "$rootfs/bin"
+cp "$busybox" "$rootfs/bin/busybox"
+ln -s busybox "$rootfs/bin/sh"
+install -m 755 "$here/init.sh" "$rootfs/init.sh"
+install -m 755 "$here/entrypoint.sh" "$rootfs/entrypoint.sh"
 cp "$here/Dockerfile" "$context/"
 
 # The classic builder: FROM scratch needs neither a registry nor the buildx plugin.

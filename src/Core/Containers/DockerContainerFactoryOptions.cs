@@ -16,8 +16,11 @@ public sealed class DockerContainerFactoryOptions
     /// <summary>The Docker Engine API's Unix socket (<c>unix://</c>; the factory uses the Unix transport only).</summary>
     public Uri Endpoint { get; init; } = new("unix:///var/run/docker.sock");
 
-    /// <summary>The image of the Node.js runtime, for every <c>nodejs</c> kind; blackbox actions bring their own.</summary>
+    /// <summary>The image of a kind <see cref="RuntimeImages"/> does not name (the Node.js runtime's); blackbox actions bring their own.</summary>
     public required string RuntimeImage { get; init; }
+
+    /// <summary>Each kind's image (the runtimes manifest's <c>prefix/name:tag</c>), before <see cref="RuntimeImage"/>.</summary>
+    public IReadOnlyDictionary<string, string> RuntimeImages { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Every container's name starts with it (<c>wsk0_</c>); leftovers are found by it.</summary>
     public required string NamePrefix { get; init; }

@@ -48,7 +48,7 @@ internal static class DockerContainerParameters
         return new CreateContainerParameters
         {
             Name = spec.Name,
-            Image = spec.Image ?? options.RuntimeImage,
+            Image = spec.Image ?? (options.RuntimeImages.TryGetValue(spec.Kind, out string? image) ? image : options.RuntimeImage),
             Env = env,
             AttachStdout = true,
             AttachStderr = true,

@@ -38,6 +38,11 @@ public sealed class ProcessContainerFactory(ProcessContainerFactoryOptions optio
         start.Environment.Clear();
         start.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
         start.Environment["TMPDIR"] = Path.GetTempPath();
+        if (options.ApiHost.Length > 0)
+        {
+            start.Environment["__OW_API_HOST"] = options.ApiHost;
+        }
+
         foreach (var (key, value) in spec.Environment)
         {
             start.Environment[key] = value;

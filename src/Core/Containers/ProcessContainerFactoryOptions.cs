@@ -15,6 +15,9 @@ public sealed class ProcessContainerFactoryOptions
     /// </summary>
     public string OwnerTag { get; init; } = "wsk0";
 
+    /// <summary>Passed to every runtime as <c>__OW_API_HOST</c> when not empty.</summary>
+    public string ApiHost { get; init; } = "";
+
     /// <summary>Log mode for concurrent runtimes: <c>structured</c> or <c>buffered</c> (runtimes/nodejs/README.md).</summary>
     public string ConcurrentLogMode { get; init; } = "structured";
 

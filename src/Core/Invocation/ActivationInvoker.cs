@@ -12,7 +12,8 @@ namespace Perf.Invoker.Invocation;
 /// Runs one parsed activation end to end: through the pool, into an activation record (docs/openwhisk.md
 /// §4, with OpenWhisk's annotations), into the store, and out as exactly one acknowledgement
 /// (docs/openwhisk.md §3). Every path, failures included, produces a record and an ack, and is counted in
-/// <see cref="Metrics"/>.
+/// <see cref="Metrics"/>. With <paramref name="userEvents"/>, each record of an activation message is also a user event
+/// (docs/cluster.md, user events).
 /// </summary>
 /// <param name="storePolicy">Which records are stored (OpenWhisk's store levels, docs/cluster.md); every one when null.</param>
 public sealed class ActivationInvoker(
@@ -22,7 +23,8 @@ public sealed class ActivationInvoker(
     InvokerInstanceId instance,
     TimeProvider? time = null,
     InvokerMetrics? metrics = null,
-    ActivationStorePolicy? storePolicy = null)
+    ActivationStorePolicy? storePolicy = null,
+    UserEventPublisher? userEvents = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ActivationStorePolicy _storePolicy = storePolicy ?? ActivationStorePolicy.Always;
@@ -61,9 +63,12 @@ public sealed class ActivationInvoker(
         }
     }
 
-    /// <summary>Stores (as the store policy and the user's limits allow) and acknowledges a record.</summary>
-    public Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken) =>
-        CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, message.User.Limits, cancellationToken);
+    /// <summary>Stores (as the store policy and the user's limits allow) and acknowledges a record, then sends its user event (when enabled).</summary>
+    public async Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken)
+    {
+        await CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, message.User.Limits, cancellationToken).ConfigureAwait(false);
+        userEvents?.Publish(message.User.Namespace.Uuid, record);
+    }
 
     /// <summary>
     /// Stores and acknowledges a record made without a whole message (a malformed message's error). Its user's limits

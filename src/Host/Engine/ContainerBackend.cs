@@ -36,18 +36,22 @@ internal sealed record ContainerBackend(ContainerBackendKind Kind, string Docker
 
     /// <param name="namePrefix">Docker container names start with it; containers with it are removed at start (docs/openwhisk.md §5).</param>
     /// <param name="ownerTag">Process containers carry it; a restart on the same data directory removes its predecessor's.</param>
-    public IContainerFactory CreateFactory(string runtimeDirectory, string namePrefix, string ownerTag, long userMemoryMegabytes) =>
+    /// <param name="runtimes">Each kind's image (Docker: --docker-image for the kinds it does not name) and <c>__OW_API_HOST</c>.</param>
+    public IContainerFactory CreateFactory(string runtimeDirectory, string namePrefix, string ownerTag, long userMemoryMegabytes, ActionRuntimes runtimes) =>
         Kind == ContainerBackendKind.Docker
             ? new DockerContainerFactory(new DockerContainerFactoryOptions
             {
                 RuntimeImage = DockerImage,
+                RuntimeImages = runtimes.Images,
                 NamePrefix = namePrefix,
                 Network = DockerNetwork,
                 UserMemoryMegabytes = userMemoryMegabytes,
+                ApiHost = runtimes.ApiHost,
             })
             : new ProcessContainerFactory(new ProcessContainerFactoryOptions
             {
                 RuntimeDirectory = runtimeDirectory,
                 OwnerTag = ownerTag,
+                ApiHost = runtimes.ApiHost,
             });
 }

@@ -19,7 +19,8 @@ namespace Perf.Invoker.Host.Engine;
 /// predecessor's containers still hold memory), else after it answers and before the feeds start (standalone: the sweep
 /// of process containers reads every process's environment, the slowest step of a start; accepted work waits durably).
 /// </param>
-internal sealed record EngineIdentity(string Command, int Instance, string Name, string ContainerPrefix, string OwnerTag, bool SweepBeforeListening);
+/// <param name="InstanceId">The id acks and pings carry (serve: OpenWhisk's names, tags and user memory); null: made of <paramref name="Instance"/>, <paramref name="Name"/> and the user memory.</param>
+internal sealed record EngineIdentity(string Command, int Instance, string Name, string ContainerPrefix, string OwnerTag, bool SweepBeforeListening, InvokerInstanceId? InstanceId = null);
 
 /// <summary>
 /// The invoker both modes run, composed once: the data directory, the SQLite store, the container factory and its
@@ -41,15 +42,19 @@ internal sealed class InvokerEngine : IAsyncDisposable
     private ActivationInvoker? _invoker;
     private ActivationMessageHandler? _handler;
 
-    private InvokerEngine(InvokerSettings settings, EngineIdentity identity)
+    private InvokerEngine(InvokerSettings settings, EngineIdentity identity, ActionRuntimes runtimes)
     {
         Settings = settings;
         Identity = identity;
+        Runtimes = runtimes;
     }
 
     public InvokerSettings Settings { get; }
 
     public EngineIdentity Identity { get; }
+
+    /// <summary>Each kind's image, the stem cells prewarmed, <c>__OW_API_HOST</c>.</summary>
+    public ActionRuntimes Runtimes { get; }
 
     public SqliteDatabase Database => _database!;
 
@@ -73,9 +78,10 @@ internal sealed class InvokerEngine : IAsyncDisposable
     public CancellationToken Stopping => App.Lifetime.ApplicationStopping;
 
     /// <summary>Creates the data directory and opens the store, the container factory and the pool; removes leftovers if the identity says so.</summary>
-    public static async Task<InvokerEngine> OpenAsync(InvokerSettings settings, EngineIdentity identity)
+    /// <param name="runtimes">What action containers run; <see cref="ActionRuntimes.Local"/> when null.</param>
+    public static async Task<InvokerEngine> OpenAsync(InvokerSettings settings, EngineIdentity identity, ActionRuntimes? runtimes = null)
     {
-        var engine = new InvokerEngine(settings, identity);
+        var engine = new InvokerEngine(settings, identity, runtimes ?? ActionRuntimes.Local);
         try
         {
             await engine.OpenPartsAsync();
@@ -89,9 +95,10 @@ internal sealed class InvokerEngine : IAsyncDisposable
     }
 
     /// <summary>The activation invoker over the mode's ack sink, and the handler all of the mode's feeds share.</summary>
-    public void Compose(IAcknowledgementSink acks)
+    /// <param name="userEvents">Sends each record's user event (serve, <c>whisk.user-events.enabled</c>); none when null.</param>
+    public void Compose(IAcknowledgementSink acks, UserEventPublisher? userEvents = null)
     {
-        _invoker = new ActivationInvoker(Pool, Records, acks, Instance);
+        _invoker = new ActivationInvoker(Pool, Records, acks, Instance, userEvents: userEvents);
         _handler = new ActivationMessageHandler(
             _invoker,
             Records,
@@ -227,7 +234,7 @@ internal sealed class InvokerEngine : IAsyncDisposable
         Records = new SqliteActivationStore(_database);
         Actions = new SqliteActionStore(_database);
 
-        _factory = Settings.Backend.CreateFactory(Settings.RuntimeDirectory, Identity.ContainerPrefix, Identity.OwnerTag, Settings.UserMemoryMegabytes);
+        _factory = Settings.Backend.CreateFactory(Settings.RuntimeDirectory, Identity.ContainerPrefix, Identity.OwnerTag, Settings.UserMemoryMegabytes, Runtimes);
         if (Identity.SweepBeforeListening)
         {
             // docs/openwhisk.md §5: containers with this invoker's prefix are removed at start, a crashed predecessor's included.
@@ -246,9 +253,10 @@ internal sealed class InvokerEngine : IAsyncDisposable
         {
             UserMemoryMegabytes = Settings.UserMemoryMegabytes,
             NamePrefix = Identity.ContainerPrefix,
-            Concurrency = new ConcurrencyRange(Max: Settings.ConcurrencyMax),
+            Concurrency = Settings.Concurrency,
+            Prewarm = Runtimes.Prewarm,
         });
-        Instance = new InvokerInstanceId
+        Instance = Identity.InstanceId ?? new InvokerInstanceId
         {
             Instance = Identity.Instance,
             UniqueName = Identity.Name,

@@ -40,6 +40,15 @@ internal sealed class InvokerSettings
 
     public int ConcurrencyMax { get; init; } = 500;
 
+    /// <summary>The smallest allowed action concurrency (serve: OpenWhisk's <c>whisk.concurrency-limit.min</c>); 1 otherwise.</summary>
+    public int ConcurrencyMin { get; init; } = 1;
+
+    /// <summary>OpenWhisk's <c>whisk.concurrency-limit.std</c>, the default an action gets (the controller's concern); 1 otherwise.</summary>
+    public int ConcurrencyStd { get; init; } = 1;
+
+    /// <summary>The range the pool allows an action's concurrency in.</summary>
+    public ConcurrencyRange Concurrency => new(ConcurrencyMin, ConcurrencyMax, ConcurrencyStd);
+
     public double PeekFactor { get; init; } = PeekWindow.DefaultPeekFactor;
 
     public required ContainerBackend Backend { get; init; }
@@ -57,7 +66,9 @@ internal sealed class InvokerSettings
         """;
 
     /// <summary>Reads and checks the shared settings; a <see cref="StartupException"/> names the first one wrong.</summary>
-    public static InvokerSettings Read(SettingsReader reader)
+    /// <param name="concurrencyMin">The smallest allowed concurrency, at most the max read here.</param>
+    /// <param name="concurrencyStd">The default concurrency of an action.</param>
+    public static InvokerSettings Read(SettingsReader reader, int concurrencyMin = 1, int concurrencyStd = 1)
     {
         var settings = new InvokerSettings
         {
@@ -68,10 +79,18 @@ internal sealed class InvokerSettings
             UserMemoryMegabytes = reader.Number(UserMemorySetting, 2048L, MinUserMemoryMegabytes, MaxUserMemoryMegabytes, why: "MB, one container of the smallest action"),
             ConcurrencyMax = reader.Number(ConcurrencyMaxSetting, 500, min: 1),
             PeekFactor = reader.Fraction(PeekFactorSetting, PeekWindow.DefaultPeekFactor, min: 0),
+            ConcurrencyMin = concurrencyMin,
+            ConcurrencyStd = concurrencyStd,
         };
+        if (concurrencyMin > settings.ConcurrencyMax)
+        {
+            throw new StartupException($"the smallest allowed concurrency ({concurrencyMin}) is above {reader.Source(ConcurrencyMaxSetting)} ({settings.ConcurrencyMax})");
+        }
 
-        // A malformed address is not always refused by Kestrel: 'http://[::1' would listen on every interface.
-        if (!Uri.TryCreate(settings.Url, UriKind.Absolute, out Uri? url) || url.Scheme != Uri.UriSchemeHttp || url.PathAndQuery != "/")
+        // A malformed address is not always refused by Kestrel: 'http://[::1' would listen on every interface. Kestrel's
+        // 'http://*:PORT' (every interface, PORT's fallback) is checked as the address it stands for.
+        string checkedUrl = settings.Url.StartsWith("http://*:", StringComparison.Ordinal) ? "http://0.0.0.0:" + settings.Url["http://*:".Length..] : settings.Url;
+        if (!Uri.TryCreate(checkedUrl, UriKind.Absolute, out Uri? url) || url.Scheme != Uri.UriSchemeHttp || url.PathAndQuery != "/")
         {
             throw new StartupException($"{reader.Source(UrlSetting)} must be an http:// address without a path, got '{settings.Url}'");
         }

@@ -14,13 +14,16 @@ internal sealed record Setting(string Name, string? Variable, bool IsSwitch = fa
 
 /// <summary>
 /// Reads a command line against the table of the settings a mode knows: flags first, then their INVOKER_* environment
-/// variables, then the caller's default. An unknown flag, a missing value, a number that does not parse or fit its
+/// variables, then a <see cref="Fallback"/> (another deployment's variable), then the caller's default. An unknown flag, a missing value, a number that does not parse or fit its
 /// type, or one outside its range is a <see cref="StartupException"/> naming the flag (or variable) and the value.
 /// </summary>
 internal sealed class SettingsReader
 {
     private readonly Dictionary<string, string> _values = [];
     private readonly Dictionary<string, List<string>> _repeated = [];
+
+    /// <summary>Values for when neither the flag nor its variable is given, with the variable they came from.</summary>
+    private readonly Dictionary<string, (string Value, string Source)> _fallbacks = [];
 
     private SettingsReader()
     {
@@ -63,9 +66,21 @@ internal sealed class SettingsReader
         return reader;
     }
 
-    /// <summary>The flag's value, else its variable's, else null.</summary>
+    /// <summary>
+    /// A value for <paramref name="setting"/> when neither its flag nor its variable is given, read from
+    /// <paramref name="source"/> (named in errors): OpenWhisk's variables (<c>KAFKA_HOSTS</c>, <c>CONFIG_…</c>).
+    /// </summary>
+    public void Fallback(Setting setting, string value, string source) => _fallbacks[setting.Name] = (value, source);
+
+    /// <summary>Whether the flag was given on the command line.</summary>
+    public bool Given(Setting setting) => _values.ContainsKey(setting.Name) || _repeated.ContainsKey(setting.Name);
+
+    /// <summary>The flag's value, else its variable's, else the fallback's, else null.</summary>
     public string? Text(Setting setting) =>
-        _values.TryGetValue(setting.Name, out string? value) ? value : setting.Variable is { } variable ? Environment.GetEnvironmentVariable(variable) : null;
+        _values.TryGetValue(setting.Name, out string? value) ? value
+        : VariableValue(setting) is { } variable ? variable
+        : _fallbacks.TryGetValue(setting.Name, out var fallback) ? fallback.Value
+        : null;
 
     public string Text(Setting setting, string defaultValue) => Text(setting) ?? defaultValue;
 
@@ -131,5 +146,10 @@ internal sealed class SettingsReader
     }
 
     /// <summary>The flag when it was given, else the variable the value came from: what the operator has to correct.</summary>
-    public string Source(Setting setting) => _values.ContainsKey(setting.Name) || setting.Variable is null ? setting.Flag : setting.Variable;
+    public string Source(Setting setting) =>
+        _values.ContainsKey(setting.Name) ? setting.Flag
+        : VariableValue(setting) is null && _fallbacks.TryGetValue(setting.Name, out var fallback) ? fallback.Source
+        : setting.Variable ?? setting.Flag;
+
+    private static string? VariableValue(Setting setting) => setting.Variable is { } variable ? Environment.GetEnvironmentVariable(variable) : null;
 }

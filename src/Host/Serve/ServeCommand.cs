@@ -11,7 +11,8 @@ namespace Perf.Invoker.Host.Serve;
 /// <summary>
 /// <c>invoker serve</c>: a drop-in invoker for instance N of an OpenWhisk cluster. Kafka's
 /// <c>invoker&lt;N&gt;</c> feeds the credit window; activations run in process or Docker containers; records go to
-/// the SQLite store and acks to <c>completed&lt;C&gt;</c>; a ping goes to <c>health</c> every second.
+/// the SQLite store and acks to <c>completed&lt;C&gt;</c>; a ping goes to <c>health</c> every second. Started as OpenWhisk's
+/// deployments start theirs, it takes their arguments and environment (docs/cluster.md).
 /// </summary>
 internal static class ServeCommand
 {
@@ -19,18 +20,42 @@ internal static class ServeCommand
     {
         InvokerSettings shared = settings.Shared;
         string name = $"invoker{settings.Instance}";
+        if (settings.NotActedOn.Count > 0)
+        {
+            // docs/cluster.md: what OpenWhisk's deployment sets and this invoker has no use for, named once rather than dropped.
+            Console.WriteLine($"{name}: not acted on: {string.Join(", ", settings.NotActedOn)}");
+        }
+
+        OpenWhiskSettings openWhisk = settings.OpenWhisk;
         await using InvokerEngine engine = await InvokerEngine.OpenAsync(shared, new EngineIdentity(
             "serve",
             settings.Instance,
             name,
-            ContainerPrefix: $"wsk{settings.Instance}_",
-            OwnerTag: OwnerTag.For($"wsk{settings.Instance}", shared.DataDirectory),
-            SweepBeforeListening: true));
+            ContainerPrefix: settings.ContainerPrefix,
+            OwnerTag: OwnerTag.For(settings.ContainerPrefix.TrimEnd('_'), shared.DataDirectory),
+            SweepBeforeListening: true,
+            InstanceId: settings.InstanceId),
+            new ActionRuntimes(openWhisk.Runtimes, openWhisk.RuntimesRegistry, openWhisk.ApiHost));
 
-        var kafka = new KafkaOptions { BootstrapServers = settings.Kafka, TopicPrefix = settings.TopicPrefix, Extra = settings.KafkaExtra };
+        var kafka = new KafkaOptions
+        {
+            BootstrapServers = settings.Kafka,
+            TopicPrefix = settings.TopicPrefix,
+            MaxMessageBytes = openWhisk.MaxMessageBytes,
+            Extra = settings.KafkaExtra,
+        };
         using KafkaClients clients = KafkaClients.Create(kafka, settings);
-        engine.Compose(new KafkaAckSink(clients.Producer));
+        UserEventPublisher? userEvents = openWhisk.UserEventsEnabled
+            ? new UserEventPublisher(clients.Producer, openWhisk.UserEventTopicPrefix + "events", name)
+            : null;
+        if (userEvents is not null)
+        {
+            userEvents.PublishFailed += e => Console.Error.WriteLine($"{name}: a user event was not delivered: {e.Message}");
+        }
+
+        engine.Compose(new KafkaAckSink(clients.Producer), userEvents);
         await using var pinger = new KafkaHealthPinger(clients.Producer, engine.Instance, invokerSwitch: engine.Switch);
+        OpenWhiskAdminEndpoints.Map(engine.App, engine.Switch, new BasicCredentials(openWhisk.Username, openWhisk.Password), settings.OpenWhiskName, pinger.PingAsync);
 
         var source = new KafkaMessageSource(clients.Consumer);
         engine.AddFeed(source, source, settings.MaxPeek, static message => $"activation at {message.Partition}/{message.Offset}");
@@ -52,6 +77,11 @@ internal static class ServeCommand
         if (clients.ConcurrentConsumer is not null)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name} also serving {clients.ConcurrentConsumer.Topic} (peek window {settings.ConcurrentMaxPeek})"));
+        }
+
+        if (userEvents is not null)
+        {
+            Console.WriteLine($"{name} sends user events on {userEvents.Topic}");
         }
 
         return await engine.RunAsync();

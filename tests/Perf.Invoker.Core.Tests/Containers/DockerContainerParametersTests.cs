@@ -34,6 +34,21 @@ public sealed class DockerContainerParametersTests
     }
 
     [Fact]
+    public void AKindTheManifestNames_RunsItsImage_AnyOtherKindTheRuntimeImage()
+    {
+        DockerContainerFactoryOptions options = new()
+        {
+            RuntimeImage = "runtime:1",
+            RuntimeImages = new Dictionary<string, string> { ["nodejs:20"] = "openwhisk/action-nodejs-v20:nightly" },
+            NamePrefix = "wsk0_",
+        };
+
+        Assert.Equal("openwhisk/action-nodejs-v20:nightly", DockerContainerParameters.For(Spec(), options).Image);
+        Assert.Equal("runtime:1", DockerContainerParameters.For(Spec() with { Kind = "nodejs:18" }, options).Image);
+        Assert.Equal("my/blackbox:1", DockerContainerParameters.For(Spec() with { Kind = "blackbox", Image = "my/blackbox:1" }, options).Image);
+    }
+
+    [Fact]
     public void HostContainer_ListensOnLoopback_OnAPortTheRuntimePicks()
     {
         var p = DockerContainerParameters.For(Spec(), Options(DockerNetwork.Host));

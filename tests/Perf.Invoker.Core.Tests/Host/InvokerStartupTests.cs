@@ -193,15 +193,66 @@ public sealed class InvokerStartupTests : IDisposable
         AssertOneLine(error);
     }
 
+    [Fact]
+    public async Task The_OpenWhisk_way_without_KAFKA_HOSTS_is_a_one_line_error_and_exit_code_2()
+    {
+        (int code, string error) = await RunOpenWhiskWayAsync(new() { ["RUNTIMES_MANIFEST"] = Manifest });
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("invoker serve: KAFKA_HOSTS (or --kafka) is required", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
+    [Fact]
+    public async Task The_OpenWhisk_way_without_RUNTIMES_MANIFEST_is_a_one_line_error_and_exit_code_2()
+    {
+        (int code, string error) = await RunOpenWhiskWayAsync(new() { ["KAFKA_HOSTS"] = "127.0.0.1:9" });
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("invoker serve: RUNTIMES_MANIFEST is required", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
+    [Theory]
+    [InlineData("{\"runtimes\":", "RUNTIMES_MANIFEST: not a runtimes manifest")]
+    [InlineData("""{"runtimes":{"n":[{"kind":"n:1","image":{"name":"a"}},{"kind":"n:2","image":{"name":"b"}}]}}""", "RUNTIMES_MANIFEST: the family n has 2 kinds and 0 marked default: true")]
+    public async Task A_bad_RUNTIMES_MANIFEST_is_a_one_line_error_and_exit_code_2(string manifest, string reason)
+    {
+        (int code, string error) = await RunOpenWhiskWayAsync(new() { ["KAFKA_HOSTS"] = "127.0.0.1:9", ["RUNTIMES_MANIFEST"] = manifest });
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"invoker serve: {reason}", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
+    [Fact]
+    public async Task A_uniqueName_without_id_is_refused_in_one_line_for_it_needs_ZooKeeper()
+    {
+        (int code, string error) = await RunAsync("serve", "http://127.0.0.1:0", ["--uniqueName", "invoker-a"], new Dictionary<string, string> { ["RUNTIMES_MANIFEST"] = Manifest });
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("invoker serve: --uniqueName without --id needs ZooKeeper", error, StringComparison.Ordinal);
+        AssertOneLine(error);
+    }
+
+    private const string Manifest = """{"runtimes":{"nodejs":[{"kind":"nodejs:20","default":true,"image":{"name":"action-nodejs-v20"}}]}}""";
+
     private static void AssertOneLine(string error)
     {
         Assert.DoesNotContain("Unhandled exception", error, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error);
     }
 
-    private Task<(int Code, string Error)> RunAsync(string mode, string url, params string[] settings) => RunAsync(mode, url, settings, environment: null);
+    private Task<(int Code, string Error)> RunAsync(string mode, string url, params string[] settings) => RunAsync(mode, url, settings, (Dictionary<string, string>?)null);
 
-    private async Task<(int Code, string Error)> RunAsync(string mode, string url, string[]? settings = null, (string Name, string Value)? environment = null)
+    private Task<(int Code, string Error)> RunAsync(string mode, string url, string[]? settings = null, (string Name, string Value)? environment = null) =>
+        RunAsync(mode, url, settings, environment is { } variable ? new Dictionary<string, string> { [variable.Name] = variable.Value } : null);
+
+    /// <summary>`serve --id 0 --uniqueName 0`, as ansible starts OpenWhisk's invoker, with no --kafka.</summary>
+    private Task<(int Code, string Error)> RunOpenWhiskWayAsync(Dictionary<string, string> environment) =>
+        RunAsync("serve", "http://127.0.0.1:0", ["--id", "0", "--uniqueName", "0"], environment, kafkaFlag: false);
+
+    private async Task<(int Code, string Error)> RunAsync(string mode, string url, string[]? settings, Dictionary<string, string>? environment, bool kafkaFlag = true)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -209,13 +260,13 @@ public sealed class InvokerStartupTests : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (environment is { } variable)
+        foreach ((string name, string value) in environment ?? [])
         {
-            start.Environment[variable.Name] = variable.Value;
+            start.Environment[name] = value;
         }
 
         // A later flag wins: a test's --data or --kafka replaces these.
-        string[] modeArguments = mode == "serve" ? ["serve", "--kafka", "127.0.0.1:9"] : ["standalone"];
+        string[] modeArguments = mode == "serve" ? kafkaFlag ? ["serve", "--kafka", "127.0.0.1:9"] : ["serve"] : ["standalone"];
         string[] arguments = [InvokerProcess.FindInvokerDll(), .. modeArguments, "--data", _data, "--runtime", Repository.NodeRuntime, "--url", url, .. settings ?? []];
         foreach (string argument in arguments)
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
@@ -64,9 +63,23 @@ public sealed partial class InvokerAdminTests(KafkaMockBrokerFixture broker)
             Assert.Equal("""{"enabled":false}""", await PostAsync(http, "/invoker/disable"));
             health.ReadUntil(pings => pings.Any(p => IsEnabled(p) == false), "a ping saying isEnabled=false");
             await ProduceAsync(producer, prefix, 3);
-            // Three more pings, all sent after the switch went off, give the invoker time to (wrongly) take the new work.
+            using (var invokerTopic = new TopicReader(broker.BootstrapServers, prefix + "invoker0", partitions: 4))
+            {
+                invokerTopic.ReadUntil(m => m.Count == 8, "the three new activations in invoker0");
+            }
+
+            // A disabled invoker pings no more (docs/cluster.md); OpenWhisk's POST /disable pings isEnabled=false on every
+            // call, so three of them, each a round trip through the invoker and Kafka, give it time to (wrongly) take the work.
             int disabledPings = health.Messages.Count(p => IsEnabled(p) == false);
-            health.ReadUntil(pings => pings.Count(p => IsEnabled(p) == false) >= disabledPings + 3, "three more disabled pings");
+            for (int i = 0; i < 3; i++)
+            {
+                using var disable = new HttpRequestMessage(HttpMethod.Post, "/disable");
+                disable.Headers.Authorization = new("Basic", Convert.ToBase64String("invoker.user:invoker.pass"u8.ToArray()));
+                using HttpResponseMessage response = await http.SendAsync(disable);
+                Assert.Equal("invoker0/invoker0/invoker0 is already disabled.", await response.Content.ReadAsStringAsync());
+                health.ReadUntil(pings => pings.Count(p => IsEnabled(p) == false) >= disabledPings + i + 1, "a disabled ping per POST /disable");
+            }
+
             Dictionary<string, double> whileDisabled = await ScrapeAsync(http);
             Assert.Equal(5, whileDisabled[Success]);
             Assert.Equal(0, whileDisabled["invoker_feed_credits_in_use"]);
@@ -118,38 +131,4 @@ public sealed partial class InvokerAdminTests(KafkaMockBrokerFixture broker)
 
     [GeneratedRegex(@"admin on (http://127\.0\.0\.1:\d+)")]
     private static partial Regex AdminAddress();
-
-    /// <summary>Every message of a topic from the start, read on demand, without a group.</summary>
-    private sealed class TopicReader : IDisposable
-    {
-        private readonly IConsumer<Ignore, byte[]> _consumer;
-
-        public TopicReader(string bootstrap, string topic, int partitions)
-        {
-            _consumer = new ConsumerBuilder<Ignore, byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "test-reader", EnableAutoCommit = false })
-                .SetLogHandler((_, _) => { })
-                .Build();
-            _consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
-            Topic = topic;
-        }
-
-        public string Topic { get; }
-
-        public List<byte[]> Messages { get; } = [];
-
-        public void ReadUntil(Func<List<byte[]>, bool> condition, string what)
-        {
-            var waited = Stopwatch.StartNew();
-            while (!condition(Messages))
-            {
-                Assert.True(waited.Elapsed < KafkaTestClient.Timeout, string.Create(CultureInfo.InvariantCulture, $"{Topic}: {what}; {Messages.Count} messages read"));
-                if (_consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } result)
-                {
-                    Messages.Add(result.Message.Value);
-                }
-            }
-        }
-
-        public void Dispose() => _consumer.Dispose();
-    }
 }

@@ -9,6 +9,10 @@ namespace Perf.Invoker.Feed.Kafka;
 /// invoker offline after 10 s without one). The interval comes from a <see cref="TimeProvider"/>, so tests
 /// drive it. Pings go out one at a time; a slow broker makes ticks coalesce rather than pile up.
 /// </summary>
+/// <remarks>
+/// A disabled invoker says so once (<c>isEnabled: false</c>) and then stops pinging until it is enabled again, as
+/// OpenWhisk's does (docs/cluster.md, health pings): the controller then marks it offline and sends it nothing.
+/// </remarks>
 public sealed class KafkaHealthPinger : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultInterval = TimeSpan.FromSeconds(1);
@@ -30,6 +34,14 @@ public sealed class KafkaHealthPinger : IAsyncDisposable
     private Task? _loop;
 
     private long _sent;
+    private long _skipped;
+
+    /// <summary>What the last ping sent said: <see cref="NoneSaid"/>, <see cref="EnabledSaid"/> or <see cref="DisabledSaid"/>.</summary>
+    private volatile int _lastSaid;
+
+    private const int NoneSaid = 0;
+    private const int EnabledSaid = 1;
+    private const int DisabledSaid = 2;
 
     /// <param name="invokerSwitch">The switch whose state the pings report; a switch of the pinger's own when null.</param>
     public KafkaHealthPinger(KafkaProducer producer, InvokerInstanceId instance, TimeProvider? timeProvider = null, TimeSpan? interval = null, InvokerSwitch? invokerSwitch = null)
@@ -47,7 +59,7 @@ public sealed class KafkaHealthPinger : IAsyncDisposable
 
     public string Topic { get; }
 
-    /// <summary><c>isEnabled</c> of the pings from now on; a disabled invoker keeps pinging, saying so. Setting it flips the switch.</summary>
+    /// <summary><c>isEnabled</c> of the pings from now on; a disabled invoker says so once, then stops pinging. Setting it flips the switch.</summary>
     public bool IsEnabled
     {
         get => _switch.IsEnabled;
@@ -67,6 +79,9 @@ public sealed class KafkaHealthPinger : IAsyncDisposable
     /// <summary>Pings delivered so far.</summary>
     public long SentCount => Interlocked.Read(ref _sent);
 
+    /// <summary>Ticks without a ping: the invoker was disabled and had said so already.</summary>
+    public long SkippedCount => Interlocked.Read(ref _skipped);
+
     /// <summary>A ping could not be delivered; the loop goes on with the next tick.</summary>
     public event Action<Exception>? PingFailed;
 
@@ -81,10 +96,12 @@ public sealed class KafkaHealthPinger : IAsyncDisposable
         _loop = RunAsync(_stop.Token);
     }
 
-    /// <summary>One ping now, outside the schedule.</summary>
+    /// <summary>One ping now, outside the schedule, saying what the switch says (the admin's disable: at once, as OpenWhisk's).</summary>
     public async ValueTask PingAsync(CancellationToken cancellationToken)
     {
-        await _producer.ProduceAsync(Topic, _switch.IsEnabled ? _enabledPing : _disabledPing, cancellationToken).ConfigureAwait(false);
+        bool enabled = _switch.IsEnabled;
+        await _producer.ProduceAsync(Topic, enabled ? _enabledPing : _disabledPing, cancellationToken).ConfigureAwait(false);
+        _lastSaid = enabled ? EnabledSaid : DisabledSaid;
         Interlocked.Increment(ref _sent);
     }
 
@@ -106,6 +123,12 @@ public sealed class KafkaHealthPinger : IAsyncDisposable
         await Task.Yield();
         do
         {
+            if (!_switch.IsEnabled && _lastSaid == DisabledSaid)
+            {
+                Interlocked.Increment(ref _skipped);
+                continue;
+            }
+
             try
             {
                 await PingAsync(cancellationToken).ConfigureAwait(false);
