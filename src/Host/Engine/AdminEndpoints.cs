@@ -32,6 +32,7 @@ internal static class AdminEndpoints
         {
             context.Response.ContentType = PrometheusTextWriter.ContentType;
             state.Metrics.Write(context.Response.BodyWriter);
+            state.MoreMetrics?.Invoke(context.Response.BodyWriter);
             await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
         });
         endpoints.MapPost("/invoker/enable", context =>
@@ -58,9 +59,12 @@ internal static class AdminEndpoints
 /// What the admin endpoints serve: the metrics of this invoker and its enable/disable switch. The switch must be the
 /// one the host's feeds (<see cref="MessageFeedOptions.Switch"/>) and health pinger were given.
 /// </summary>
-internal sealed class AdminState(InvokerMetricsWriter metrics, InvokerSwitch invokerSwitch)
+internal sealed class AdminState(InvokerMetricsWriter metrics, InvokerSwitch invokerSwitch, Action<IBufferWriter<byte>>? moreMetrics = null)
 {
     public InvokerMetricsWriter Metrics { get; } = metrics;
+
+    /// <summary>A mode's own families, written after the engine's.</summary>
+    public Action<IBufferWriter<byte>>? MoreMetrics { get; } = moreMetrics;
 
     public InvokerSwitch Switch { get; } = invokerSwitch;
 }

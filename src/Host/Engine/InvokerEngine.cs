@@ -1,3 +1,4 @@
+using System.Buffers;
 using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
@@ -96,15 +97,24 @@ internal sealed class InvokerEngine : IAsyncDisposable
 
     /// <summary>The activation invoker over the mode's ack sink, and the handler all of the mode's feeds share.</summary>
     /// <param name="userEvents">Sends each record's user event (serve, <c>whisk.user-events.enabled</c>); none when null.</param>
-    public void Compose(IAcknowledgementSink acks, UserEventPublisher? userEvents = null)
+    /// <param name="records">
+    /// Where actions come from and records go, with the blacklist and the store levels (serve in a cluster: CouchDB);
+    /// the SQLite store of the data directory when null.
+    /// </param>
+    public void Compose(IAcknowledgementSink acks, UserEventPublisher? userEvents = null, ActivationRecords? records = null)
     {
-        _invoker = new ActivationInvoker(Pool, Records, acks, Instance, userEvents: userEvents);
+        IActivationStore store = records?.Store ?? Records;
+        _invoker = new ActivationInvoker(Pool, store, acks, Instance, storePolicy: records?.Policy, userEvents: userEvents);
         _handler = new ActivationMessageHandler(
             _invoker,
-            Records,
-            new SqliteActionSource(Actions),
-            static problem => Console.Error.WriteLine(problem));
+            store,
+            records?.Actions ?? new SqliteActionSource(Actions),
+            static problem => Console.Error.WriteLine(problem),
+            blacklist: records?.Blacklist);
     }
+
+    /// <summary>More Prometheus families after the engine's own on <c>GET /metrics</c> (the cluster database's); set before <see cref="StartAsync"/>.</summary>
+    public Action<IBufferWriter<byte>>? MoreMetrics { get; set; }
 
     /// <summary>A feed of <paramref name="source"/> into the handler, with the engine's switch; reported by /metrics.</summary>
     /// <param name="describe">Names a message whose handling failed, in the line that says so.</param>
@@ -125,7 +135,7 @@ internal sealed class InvokerEngine : IAsyncDisposable
     public async Task StartAsync()
     {
         ActivationInvoker invoker = _invoker ?? throw new InvalidOperationException("Compose the engine before starting it.");
-        AdminEndpoints.Map(App, new AdminState(new InvokerMetricsWriter(invoker.Metrics, Pool, _feeds, Switch), Switch));
+        AdminEndpoints.Map(App, new AdminState(new InvokerMetricsWriter(invoker.Metrics, Pool, _feeds, Switch), Switch, MoreMetrics));
         try
         {
             await App.StartAsync();

@@ -1,3 +1,4 @@
+using Perf.Invoker.Store;
 using System.Globalization;
 using Perf.Invoker.CouchDb;
 using Perf.Invoker.Host.Engine;
@@ -76,6 +77,15 @@ internal sealed class OpenWhiskSettings
     /// <summary>The set variables this invoker does not act on, each named once (<see cref="OpenWhiskEnvironment.Unread"/>).</summary>
     public IReadOnlyList<string> NotActedOn { get; private init; } = [];
 
+    /// <summary><c>whisk.blacklist.poll-interval</c>: how often the namespace blacklist is read (OpenWhisk: 5 minutes).</summary>
+    public TimeSpan? BlacklistPollInterval { get; private init; }
+
+    /// <summary>
+    /// <c>whisk.kafka.{common,consumer,producer}.*</c> as librdkafka settings, named as OpenWhisk's KafkaConfiguration names
+    /// them (<c>session-timeout-ms</c> → <c>session.timeout.ms</c>); only those librdkafka shares with Java's client.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> KafkaClient { get; private init; } = new Dictionary<string, string>();
+
     /// <summary>The largest message produced: the payload limit plus OpenWhisk's 6 KiB of overhead (docs/openwhisk.md §1).</summary>
     public int MaxMessageBytes => PayloadMaxBytes is { } payload ? (int)(payload + (6 * 1024)) : KafkaOptions.DefaultMaxMessageBytes;
 
@@ -128,6 +138,8 @@ internal sealed class OpenWhiskSettings
             StoreNonBlockingResultLevel = StoreLevel(environment, "whisk.activation.store-non-blocking-result-level"),
             DockerNetwork = environment.Config("whisk.container-factory.container-args.network"),
             RuntimesRegistry = environment.Config("whisk.container-factory.runtimes-registry.url"),
+            BlacklistPollInterval = Duration(environment, "whisk.blacklist.poll-interval"),
+            KafkaClient = KafkaClientOf(environment),
             // Last, so that every key and variable above counts as read.
             NotActedOn = environment.Unread(),
             _environment = environment,
@@ -186,6 +198,35 @@ internal sealed class OpenWhiskSettings
         environment.Config(key) is not { } text ? null
         : HoconSize.TryParseBytes(text, out long bytes) ? bytes
         : throw new StartupException($"{environment.VariableOf(key)} must be a size like 2048m, 4 g or 512 MiB, got '{text}'");
+
+    private static TimeSpan? Duration(OpenWhiskEnvironment environment, string key) =>
+        environment.Config(key) is not { } text ? null
+        : HoconDuration.TryParse(text, out TimeSpan duration) && duration > TimeSpan.Zero ? duration
+        : throw new StartupException($"{environment.VariableOf(key)} must be a duration like 5 minutes or 500 ms, got '{text}'");
+
+    /// <summary>Java client settings librdkafka knows by the same name; the others under those keys stay unread, so they are named.</summary>
+    private static readonly string[] s_kafkaClientSettings =
+    [
+        "security-protocol", "session-timeout-ms", "heartbeat-interval-ms", "max-poll-interval-ms", "request-timeout-ms",
+        "max-partition-fetch-bytes", "fetch-max-bytes", "acks", "linger-ms", "retry-backoff-ms", "reconnect-backoff-ms",
+    ];
+
+    private static Dictionary<string, string> KafkaClientOf(OpenWhiskEnvironment environment)
+    {
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string section in new[] { "whisk.kafka.common.", "whisk.kafka.consumer.", "whisk.kafka.producer." })
+        {
+            foreach (string name in s_kafkaClientSettings)
+            {
+                if (environment.Config(section + name) is { } value)
+                {
+                    settings[name.Replace('-', '.')] = value;
+                }
+            }
+        }
+
+        return settings;
+    }
 
     private static int? Count(OpenWhiskEnvironment environment, string key) =>
         environment.Config(key) is not { } text ? null

@@ -1,3 +1,6 @@
+using Perf.Invoker.Store;
+using Perf.Invoker.Model;
+using Perf.Invoker.Invocation;
 using System.Globalization;
 using Confluent.Kafka;
 using Perf.Invoker.Containers;
@@ -53,7 +56,16 @@ internal static class ServeCommand
             userEvents.PublishFailed += e => Console.Error.WriteLine($"{name}: a user event was not delivered: {e.Message}");
         }
 
-        engine.Compose(new KafkaAckSink(clients.Producer), userEvents);
+        // In a cluster, actions and records live in its CouchDB (docs/cluster.md); without one, in the SQLite store of --data.
+        await using ClusterDatabase? cluster = settings.CouchDb is { } couchDb
+            ? ClusterDatabase.Open(couchDb, (openWhisk.Runtimes ?? RuntimeManifest.Local).ResolveKind, openWhisk.BlacklistPollInterval, name)
+            : null;
+        var policy = new ActivationStorePolicy(settings.StoreBlockingResultLevel, settings.StoreNonBlockingResultLevel);
+        engine.Compose(
+            new KafkaAckSink(clients.Producer),
+            userEvents,
+            cluster is null ? new ActivationRecords(new SqliteActionSource(engine.Actions), engine.Records, null, policy) : new ActivationRecords(cluster.Actions, cluster.Records, cluster.Blacklist, policy));
+        engine.MoreMetrics = cluster is null ? null : cluster.WriteMetrics;
         await using var pinger = new KafkaHealthPinger(clients.Producer, engine.Instance, invokerSwitch: engine.Switch);
         OpenWhiskAdminEndpoints.Map(engine.App, engine.Switch, new BasicCredentials(openWhisk.Username, openWhisk.Password), settings.OpenWhiskName, pinger.PingAsync);
 
@@ -71,6 +83,7 @@ internal static class ServeCommand
         clients.Consumer.Start();
         clients.ConcurrentConsumer?.Start();
         pinger.Start();
+        cluster?.Blacklist.Start();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{name} serving {kafka.InvokerTopic(settings.Instance)} on {settings.Kafka} (peek window {settings.MaxPeek}); admin on {string.Join(' ', engine.App.Urls)}"));
 

@@ -1,3 +1,4 @@
+using Perf.Invoker.Store;
 using Perf.Invoker.CouchDb;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Host.Engine;
@@ -132,7 +133,8 @@ internal sealed class ServeSettings
           whisk.invoker.{username,password} (invoker.user / invoker.pass), whisk.invoker.resource.tags,
           whisk.invoker.dedicated.namespaces, whisk.user-events.enabled, whisk.kafka.topics.user-event.prefix,
           whisk.activation.payload.max, whisk.couchdb.*, whisk.activation.store-[non-]blocking-result-level,
-          whisk.container-factory.container-args.network, whisk.container-factory.runtimes-registry.url.
+          whisk.container-factory.container-args.network, whisk.container-factory.runtimes-registry.url,
+          whisk.blacklist.poll-interval (5 minutes), whisk.kafka.{common,consumer,producer}.* (those librdkafka shares).
           Any other one set is named once at start: "not acted on: …".
         """;
 
@@ -165,7 +167,8 @@ internal sealed class ServeSettings
             : throw new StartupException(openWhiskWay ? "KAFKA_HOSTS (or --kafka) is required" : "--kafka (or INVOKER_KAFKA) is required");
         // Only ZooKeeper's id assignment reads it, and --id always wins there: checked, then named as not acted on.
         bool overwriteId = reader.Given(OverwriteIdSetting) && reader.Number(OverwriteIdSetting, 0, min: 0) >= 0;
-        var extra = new Dictionary<string, string>();
+        // OpenWhisk's Kafka client settings first, so that a --kafka-option of the same name wins.
+        var extra = new Dictionary<string, string>(openWhisk.KafkaClient);
         foreach (string option in reader.All(KafkaOptionSetting))
         {
             int eq = option.IndexOf('=', StringComparison.Ordinal);

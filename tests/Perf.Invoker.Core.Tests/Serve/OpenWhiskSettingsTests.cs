@@ -1,3 +1,4 @@
+using Perf.Invoker.Store;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Host.Engine;
 using Perf.Invoker.Host.Serve;
