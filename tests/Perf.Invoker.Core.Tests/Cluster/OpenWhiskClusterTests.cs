@@ -60,8 +60,13 @@ public sealed class OpenWhiskClusterTests(KafkaMockBrokerFixture broker, CouchDb
     public async Task ThreeThousandActivationsOfTenActions_HaveExactlyOneRecordAndAnAckEach_ThoughAnInvokerIsKilledMidRunAndRestarted()
     {
         const int Count = 3000;
-        const int Window = 300;
+        // The controller's window: enough to keep every invoker busy, few enough that their pools hold a container per
+        // action in flight without evicting each other's (2048 MB, 128 MB each) on a 2-core machine.
+        const int Window = 60;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Mark(string what) => output.WriteLine($"{clock.Elapsed.TotalSeconds,6:F1} s  {what}");
         await using RunningCluster cluster = await RunningCluster.StartAsync(broker, couch, output);
+        Mark("cluster healthy");
         List<StoredAction> actions = await cluster.PutActionsAsync();
         ControllerStandIn standIn = cluster.StandIn;
         var sent = new ConcurrentQueue<string>();
@@ -79,21 +84,27 @@ public sealed class OpenWhiskClusterTests(KafkaMockBrokerFixture broker, CouchDb
         });
 
         await Eventually.True(() => sent.Count(id => standIn.AcksOf(id).Count > 0) >= Count / 3, "a third acked before the kill", seconds: 120, pollMilliseconds: 200);
+        Mark("a third acked");
         AnsibleInvoker victim = cluster.Invokers[1];
         victim.Kill();
         await Eventually.True(() => standIn.StateOf(1) == InvokerState.Offline, "the killed invoker Offline within the state timeout",
             seconds: (int)s_times.StateTimeout.TotalSeconds + 10, pollMilliseconds: 100);
+        Mark("victim offline");
         victim.Start();
         await Eventually.True(() => standIn.StateOf(1) == InvokerState.Healthy, "the restarted invoker Healthy again", seconds: 90, pollMilliseconds: 200);
+        Mark("victim healthy");
         await sending;
+        Mark("all sent");
 
         string[] ids = [.. sent];
         await Eventually.True(() => ids.All(id => standIn.AcksOf(id).Count > 0), "an ack for every activation", seconds: 120, pollMilliseconds: 500);
+        Mark("all acked");
         HashSet<string> expected = [.. ids.Select(id => "guest/" + id)];
         List<string> documents = [];
         await Eventually.True(async () => (documents = await standIn.ActivationDocumentIdsAsync()).Count(expected.Contains) == Count,
             "a record for every activation", seconds: 120, pollMilliseconds: 1000);
 
+        Mark("all recorded");
         // Nothing else: every other document is a health activation's record.
         HashSet<string> health = [.. standIn.HealthActivationIds.Select(id => "whisk.system/" + id)];
         Assert.DoesNotContain(documents, d => !expected.Contains(d) && !health.Contains(d));
@@ -243,14 +254,14 @@ public sealed class OpenWhiskClusterTests(KafkaMockBrokerFixture broker, CouchDb
             WhiskActionSpec[] specs =
             [
                 new("guest", "string", Code("string"), Memory: 128) { Attached = false },
-                new("guest", "string-concurrent", Code("string-concurrent"), Concurrency: 50) { Attached = false },
+                new("guest", "string-concurrent", Code("string-concurrent"), Memory: 128, Concurrency: 50) { Attached = false },
                 new("guest", "inline", Code("inline"), Memory: 128),
-                new("guest", "inline-concurrent", Code("inline-concurrent"), Concurrency: 50),
+                new("guest", "inline-concurrent", Code("inline-concurrent"), Memory: 128, Concurrency: 50),
                 new("guest", "couch", Code("couch", large: true), Memory: 128),
-                new("guest", "couch-concurrent", Code("couch-concurrent", large: true), Concurrency: 50),
+                new("guest", "couch-concurrent", Code("couch-concurrent", large: true), Memory: 128, Concurrency: 50),
                 new("guest", "legacy", Code("legacy"), Memory: 128) { Legacy = true },
-                new("guest", "legacy-concurrent", Code("legacy-concurrent"), Concurrency: 50) { Legacy = true },
-                new("guest/pkg", "packaged", Code("packaged"), Concurrency: 20),
+                new("guest", "legacy-concurrent", Code("legacy-concurrent"), Memory: 128, Concurrency: 50) { Legacy = true },
+                new("guest/pkg", "packaged", Code("packaged"), Memory: 128, Concurrency: 20),
                 new("guest", "parameters", Code("parameters"), Memory: 128)
                 {
                     Parameters = [new ActionParameter("greeting", "\"hello\""), new ActionParameter("name", "\"nobody\""), new ActionParameter("secret", "\"s3cr3t\"", Init: true)],
