@@ -44,6 +44,7 @@ internal static class ServeLoad
             ["RUNTIMES_MANIFEST"] = """{"runtimes":{"nodejs":[{"kind":"nodejs:20","default":true,"image":{"prefix":"openwhisk","name":"action-nodejs-v20","tag":"nightly"}}]},"blackboxes":[]}""",
             ["WHISK_API_HOST_NAME"] = "127.0.0.1",
             ["INVOKER_DATA"] = data,
+            ["INVOKER_CONTAINERS"] = "process",
             ["INVOKER_RUNTIME"] = Path.Combine(root, "runtimes", "nodejs"),
             ["INVOKER_URL"] = "http://127.0.0.1:" + FreePort().ToString(CultureInfo.InvariantCulture),
         };

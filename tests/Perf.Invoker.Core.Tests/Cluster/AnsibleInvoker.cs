@@ -71,6 +71,9 @@ internal sealed class AnsibleInvoker : IDisposable
 
     public int Id { get; }
 
+    /// <summary>The environment ansible gives the invoker container (with this repository's own INVOKER_* additions).</summary>
+    public IReadOnlyDictionary<string, string> Environment => _environment;
+
     /// <summary>The admin port (ansible's PORT, mapped to 12001+N on the host).</summary>
     public int Port { get; }
 
@@ -95,7 +98,7 @@ internal sealed class AnsibleInvoker : IDisposable
 
     public void Start()
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var start = new ProcessStartInfo(System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -12,10 +12,11 @@ public sealed class CategoryTests
 {
     /// <summary>
     /// Unit: in memory, or loopback servers inside the test process (Kestrel, sockets, SQLite files). Process: real
-    /// runtime child processes, or the invoker executable. Kafka: the mock broker. Docker: a dockerd. A class that needs
+    /// runtime child processes, or the invoker executable. Kafka: the mock broker. Docker: a dockerd. Image: the invoker's
+    /// image, built by test.sh's image step, which alone runs them (PERF_INVOKER_IMAGE). A class that needs
     /// several takes the last that applies.
     /// </summary>
-    private static readonly string[] s_categories = ["Unit", "Process", "Kafka", "Docker"];
+    private static readonly string[] s_categories = ["Unit", "Process", "Kafka", "Docker", "Image"];
 
     [Fact]
     public void Every_test_class_has_exactly_one_known_category_and_no_test_method_has_its_own()
