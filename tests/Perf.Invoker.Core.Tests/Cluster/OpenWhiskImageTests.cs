@@ -3,6 +3,7 @@ using System.Text.Json;
 using Perf.Invoker.Tests.Containers;
 using Perf.Invoker.Tests.CouchDb;
 using Perf.Invoker.Tests.Kafka;
+using Xunit.Abstractions;
 
 namespace Perf.Invoker.Tests.Cluster;
 
