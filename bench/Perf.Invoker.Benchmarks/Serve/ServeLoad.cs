@@ -11,14 +11,16 @@ using Perf.Invoker.Store;
 namespace Perf.Invoker.Benchmarks.Serve;
 
 /// <summary>
-/// <c>invoker serve</c> end to end, as a cluster drives it: the mock broker, one published invoker started OpenWhisk's way
+/// <c>invoker serve</c> end to end, as a cluster drives it: the mock broker, published invokers started OpenWhisk's way
 /// (<c>--id 0 --uniqueName 0</c>, KAFKA_HOSTS, RUNTIMES_MANIFEST), its actions in its SQLite store or in CouchDB, and an
 /// open-loop producer of non-blocking activations at a fixed rate. Reports activations/s, the invoker's CPU per activation
 /// (user + system from /proc over the measured window) and the CouchDB counters of its /metrics.
 /// </summary>
 /// <remarks>
 /// <c>-- --serve-load --invoker PATH [--store sqlite|couchdb --couchdb URL --couchdb-user U --couchdb-password P]
-/// [--rate N] [--seconds S] [--actions K]</c>; docs/cluster.md quotes its rows.
+/// [--rate N] [--seconds S] [--actions K] [--invokers I]</c>: with several invokers (ids 0…I−1) the activations go round
+/// robin to their topics and the CPU is their sum. Row: store, offered/s, activations, achieved/s, CPU µs per activation,
+/// seconds until every invoker answered /ping. docs/cluster.md quotes its rows.
 /// </remarks>
 internal static class ServeLoad
 {
@@ -31,24 +33,24 @@ internal static class ServeLoad
         int rate = int.Parse(Option(args, "--rate") ?? "1000", CultureInfo.InvariantCulture);
         int seconds = int.Parse(Option(args, "--seconds") ?? "20", CultureInfo.InvariantCulture);
         int actions = int.Parse(Option(args, "--actions") ?? "10", CultureInfo.InvariantCulture);
+        int invokers = int.Parse(Option(args, "--invokers") ?? "1", CultureInfo.InvariantCulture);
         string prefix = $"bench{Environment.ProcessId}_";
-        string data = Directory.CreateTempSubdirectory("serve-load-").FullName;
         string root = RepositoryRoot();
 
-        using var broker = MockBrokerProcess.Start([prefix + "invoker0", prefix + "completed0", prefix + "health"], partitions: 1);
-        var env = new Dictionary<string, string>
+        string[] topics = [.. Enumerable.Range(0, invokers).Select(i => prefix + "invoker" + i.ToString(CultureInfo.InvariantCulture))];
+        using var broker = MockBrokerProcess.Start([.. topics, prefix + "completed0", prefix + "health"], partitions: 1);
+        var shared = new Dictionary<string, string>
         {
             ["KAFKA_HOSTS"] = broker.BootstrapServers,
             ["CONFIG_whisk_kafka_topics_prefix"] = prefix,
             ["CONFIG_whisk_containerPool_userMemory"] = "4096m",
             ["RUNTIMES_MANIFEST"] = """{"runtimes":{"nodejs":[{"kind":"nodejs:20","default":true,"image":{"prefix":"openwhisk","name":"action-nodejs-v20","tag":"nightly"}}]},"blackboxes":[]}""",
             ["WHISK_API_HOST_NAME"] = "127.0.0.1",
-            ["INVOKER_DATA"] = data,
             ["INVOKER_CONTAINERS"] = "process",
             ["INVOKER_RUNTIME"] = Path.Combine(root, "runtimes", "nodejs"),
-            ["INVOKER_URL"] = "http://127.0.0.1:" + FreePort().ToString(CultureInfo.InvariantCulture),
         };
 
+        string[] data = [.. Enumerable.Range(0, invokers).Select(_ => Directory.CreateTempSubdirectory("serve-load-").FullName)];
         string[] revisions = new string[actions];
         if (store == "couchdb")
         {
@@ -66,33 +68,108 @@ internal static class ServeLoad
                 revisions[i] = await PutCouchActionAsync(http, prefix + "whisks", $"noop{i}");
             }
 
-            env["CONFIG_whisk_couchdb_protocol"] = couch.Scheme;
-            env["CONFIG_whisk_couchdb_host"] = couch.Host;
-            env["CONFIG_whisk_couchdb_port"] = couch.Port.ToString(CultureInfo.InvariantCulture);
-            env["CONFIG_whisk_couchdb_username"] = user;
-            env["CONFIG_whisk_couchdb_password"] = password;
-            env["CONFIG_whisk_couchdb_provider"] = "CouchDB";
-            env["CONFIG_whisk_couchdb_databases_WhiskEntity"] = prefix + "whisks";
-            env["CONFIG_whisk_couchdb_databases_WhiskActivation"] = prefix + "activations";
-            env["CONFIG_whisk_couchdb_databases_WhiskAuth"] = prefix + "subjects";
+            shared["CONFIG_whisk_couchdb_protocol"] = couch.Scheme;
+            shared["CONFIG_whisk_couchdb_host"] = couch.Host;
+            shared["CONFIG_whisk_couchdb_port"] = couch.Port.ToString(CultureInfo.InvariantCulture);
+            shared["CONFIG_whisk_couchdb_username"] = user;
+            shared["CONFIG_whisk_couchdb_password"] = password;
+            shared["CONFIG_whisk_couchdb_provider"] = "CouchDB";
+            shared["CONFIG_whisk_couchdb_databases_WhiskEntity"] = prefix + "whisks";
+            shared["CONFIG_whisk_couchdb_databases_WhiskActivation"] = prefix + "activations";
+            shared["CONFIG_whisk_couchdb_databases_WhiskAuth"] = prefix + "subjects";
         }
         else
         {
-            using SqliteDatabase database = SqliteDatabase.Open(Path.Combine(data, "invoker.db"));
-            var sqlite = new SqliteActionStore(database);
-            for (int i = 0; i < actions; i++)
+            foreach (string directory in data)
             {
-                await sqlite.PutAsync("guest", $"noop{i}", new ActionSpec
+                using SqliteDatabase database = SqliteDatabase.Open(Path.Combine(directory, "invoker.db"));
+                var sqlite = new SqliteActionStore(database);
+                for (int i = 0; i < actions; i++)
                 {
-                    Exec = new ActionExec { Kind = "nodejs:20", Code = NoOp },
-                    Limits = new ActionLimits { Concurrency = 100, Memory = 128 },
-                }, overwrite: false);
-                revisions[i] = "";
+                    await sqlite.PutAsync("guest", $"noop{i}", new ActionSpec
+                    {
+                        Exec = new ActionExec { Kind = "nodejs:20", Code = NoOp },
+                        Limits = new ActionLimits { Concurrency = 100, Memory = 128 },
+                    }, overwrite: false);
+                    revisions[i] = "";
+                }
             }
         }
 
-        var start = new ProcessStartInfo(invokerPath) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "serve", "--id", "0", "--uniqueName", "0" })
+        var running = new List<(Process Process, HttpClient Admin, StringBuilder Log)>();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            for (int i = 0; i < invokers; i++)
+            {
+                var env = new Dictionary<string, string>(shared)
+                {
+                    ["INVOKER_DATA"] = data[i],
+                    ["INVOKER_URL"] = "http://127.0.0.1:" + FreePort().ToString(CultureInfo.InvariantCulture),
+                };
+                running.Add(StartInvoker(invokerPath, i, env));
+            }
+
+            foreach ((Process process, HttpClient admin, StringBuilder log) in running)
+            {
+                await WaitForPingAsync(admin, process, log);
+            }
+
+            double listening = clock.Elapsed.TotalSeconds;
+            using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 1 }).Build();
+            using var acks = new AckCounter(broker.BootstrapServers, prefix + "completed0");
+
+            // Warm-up: every action's containers started and its document cached, in every invoker.
+            int warm = Math.Max(actions * 20 * invokers, rate);
+            await SendAsync(producer, topics, warm, rate, actions, revisions);
+            await acks.WaitForAsync(warm, TimeSpan.FromSeconds(120));
+
+            int count = rate * seconds;
+            long[] before = [.. running.Select(r => CpuTicks(r.Process.Id))];
+            clock.Restart();
+            await SendAsync(producer, topics, count, rate, actions, revisions);
+            await acks.WaitForAsync(warm + count, TimeSpan.FromSeconds(seconds * 4 + 60));
+            double elapsed = clock.Elapsed.TotalSeconds;
+            long ticks = running.Select((r, i) => CpuTicks(r.Process.Id) - before[i]).Sum();
+            const double TicksPerSecond = 100;
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| serve, {store}, {invokers} invoker(s) | {rate} | {count} | {count / elapsed:F0} | {ticks / TicksPerSecond * 1e6 / count:F0} | {listening:F1} |"));
+            foreach ((Process _, HttpClient admin, StringBuilder _) in running)
+            {
+                string metrics = await admin.GetStringAsync("/metrics");
+                foreach (string line in metrics.Split('\n').Where(l => l.StartsWith("invoker_couchdb", StringComparison.Ordinal) || l.StartsWith("invoker_action_cache", StringComparison.Ordinal)))
+                {
+                    output.WriteLine("    " + line);
+                }
+            }
+        }
+        finally
+        {
+            foreach ((Process process, HttpClient admin, StringBuilder _) in running)
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                    await process.WaitForExitAsync();
+                }
+
+                process.Dispose();
+                admin.Dispose();
+            }
+
+            foreach (string directory in data)
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    /// <summary><c>invoker serve --id N --uniqueName N</c> with OpenWhisk's environment, its output kept for a failure's message.</summary>
+    private static (Process Process, HttpClient Admin, StringBuilder Log) StartInvoker(string path, int id, Dictionary<string, string> env)
+    {
+        var start = new ProcessStartInfo(path) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        string n = id.ToString(CultureInfo.InvariantCulture);
+        foreach (string a in new[] { "serve", "--id", n, "--uniqueName", n })
         {
             start.ArgumentList.Add(a);
         }
@@ -102,55 +179,17 @@ internal static class ServeLoad
             start.Environment[key] = value;
         }
 
-        using Process invoker = Process.Start(start)!;
+        Process process = Process.Start(start)!;
         var log = new StringBuilder();
-        invoker.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        invoker.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        invoker.BeginOutputReadLine();
-        invoker.BeginErrorReadLine();
-        try
-        {
-            using var admin = new HttpClient { BaseAddress = new Uri(env["INVOKER_URL"]) };
-            await WaitForPingAsync(admin, invoker, log);
-            using var producer = new ProducerBuilder<Null, byte[]>(new ProducerConfig { BootstrapServers = broker.BootstrapServers, LingerMs = 1 }).Build();
-            using var acks = new AckCounter(broker.BootstrapServers, prefix + "completed0");
-
-            // Warm-up: every action's containers started and its document cached.
-            int warm = Math.Max(actions * 20, rate);
-            await SendAsync(producer, prefix + "invoker0", warm, rate, actions, revisions);
-            await acks.WaitForAsync(warm, TimeSpan.FromSeconds(120));
-
-            int count = rate * seconds;
-            (long user0, long system0) = CpuTicks(invoker.Id);
-            var clock = Stopwatch.StartNew();
-            await SendAsync(producer, prefix + "invoker0", count, rate, actions, revisions);
-            await acks.WaitForAsync(warm + count, TimeSpan.FromSeconds(seconds * 4 + 60));
-            double elapsed = clock.Elapsed.TotalSeconds;
-            (long user1, long system1) = CpuTicks(invoker.Id);
-            double ticksPerSecond = 100;
-            double cpuMicros = ((user1 - user0) + (system1 - system0)) / ticksPerSecond * 1e6 / count;
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| serve, {store} | {rate} | {count} | {count / elapsed:F0} | {cpuMicros:F0} | {(user1 - user0) / ticksPerSecond * 1e6 / count:F0} | {(system1 - system0) / ticksPerSecond * 1e6 / count:F0} |"));
-            string metrics = await admin.GetStringAsync("/metrics");
-            foreach (string line in metrics.Split('\n').Where(l => l.StartsWith("invoker_couchdb", StringComparison.Ordinal) || l.StartsWith("invoker_action_cache", StringComparison.Ordinal)))
-            {
-                output.WriteLine("    " + line);
-            }
-        }
-        finally
-        {
-            if (!invoker.HasExited)
-            {
-                invoker.Kill();
-                await invoker.WaitForExitAsync();
-            }
-
-            Directory.Delete(data, recursive: true);
-        }
+        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return (process, new HttpClient { BaseAddress = new Uri(env["INVOKER_URL"]) }, log);
     }
 
     /// <summary>Sends <paramref name="count"/> non-blocking activations open loop: <paramref name="rate"/> a second in 10 ms slices, whatever the answers do.</summary>
-    private static async Task SendAsync(IProducer<Null, byte[]> producer, string topic, int count, int rate, int actions, string[] revisions)
+    private static async Task SendAsync(IProducer<Null, byte[]> producer, string[] topics, int count, int rate, int actions, string[] revisions)
     {
         long startMillis = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var clock = Stopwatch.StartNew();
@@ -162,7 +201,7 @@ internal static class ServeLoad
                 int action = sent % actions;
                 string revision = revisions[action].Length == 0 ? "null" : $"\"{revisions[action]}\"";
                 string message = $$$"""{"transid":["bench{{{sent}}}",{{{startMillis}}}],"action":{"path":"guest","name":"noop{{{action}}}","version":"0.0.1"},"revision":{{{revision}}},"user":{"subject":"guest","namespace":{"name":"guest","uuid":"23bc46b1-71f6-4ed5-8c54-816aa4f8c502"},"authkey":{"api_key":"23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP"},"rights":["READ","PUT","DELETE","ACTIVATE"],"limits":{}},"activationId":"{{{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}}}","rootControllerIndex":{"asString":"0","instanceType":"controller"},"blocking":false,"content":{"i":{{{sent}}}},"initArgs":[],"lockedArgs":{}}""";
-                producer.Produce(topic, new Message<Null, byte[]> { Value = Encoding.UTF8.GetBytes(message) });
+                producer.Produce(topics[sent % topics.Length], new Message<Null, byte[]> { Value = Encoding.UTF8.GetBytes(message) });
             }
 
             await Task.Delay(10);
@@ -212,12 +251,12 @@ internal static class ServeLoad
         throw new TimeoutException("the invoker did not answer /ping: " + log);
     }
 
-    /// <summary>utime and stime of a process, in clock ticks (100 a second), from /proc/PID/stat.</summary>
-    private static (long User, long System) CpuTicks(int pid)
+    /// <summary>utime + stime of a process, in clock ticks (100 a second), from /proc/PID/stat.</summary>
+    private static long CpuTicks(int pid)
     {
         string stat = File.ReadAllText($"/proc/{pid}/stat");
         string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture), long.Parse(fields[12], CultureInfo.InvariantCulture));
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
     private static int FreePort()

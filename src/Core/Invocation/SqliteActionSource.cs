@@ -9,19 +9,15 @@ namespace Perf.Invoker.Invocation;
 /// </summary>
 public sealed class SqliteActionSource(SqliteActionStore actions) : IActionSource
 {
-    /// <summary>
-    /// A missing action stays a whisk error here, as the standalone invoker has always answered it (docs/openwhisk.md §2),
-    /// with OpenWhisk's message; the entity database's source answers OpenWhisk's application error.
-    /// </summary>
-    private static readonly ActionLookup s_missing = ActionLookup.Failed(ActivationStatus.WhiskError, ActionLookup.NotFoundMessage);
-
     public async ValueTask<ActionLookup> FindAsync(ActivationMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         try
         {
             StoredAction? stored = await actions.GetAsync(message.Action.Path, message.Action.Name, cancellationToken).ConfigureAwait(false);
-            return stored is null ? s_missing : ActionLookup.Found(stored.Executable);
+            // OpenWhisk's answer to a missing document (docs/openwhisk.md §2): an application error, which a controller counts
+            // as a success of the invoker; a whisk error would count against its health for the user's deleted action.
+            return stored is null ? ActionLookup.NotFound : ActionLookup.Found(stored.Executable);
         }
         catch (StoreRecordException)
         {

@@ -9,5 +9,5 @@ internal sealed class ActionSourceStub(Func<ActivationMessage, ExecutableAction?
     public ValueTask<ActionLookup> FindAsync(ActivationMessage message, CancellationToken cancellationToken) =>
         ValueTask.FromResult(find(message) is { } action
             ? ActionLookup.Found(action)
-            : ActionLookup.Failed(ActivationStatus.WhiskError, ActionLookup.NotFoundMessage));
+            : ActionLookup.NotFound);
 }

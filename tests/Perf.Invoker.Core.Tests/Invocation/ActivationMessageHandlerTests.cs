@@ -130,7 +130,7 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task MissingAction_IsAWhiskError_WithOpenWhisksMessage()
+    public async Task MissingAction_IsAnApplicationError_WithOpenWhisksMessage()
     {
         _action = null;
         ActivationMessage message = Activations.Message();
@@ -138,7 +138,7 @@ public sealed class ActivationMessageHandlerTests : IAsyncLifetime
         await _handler.HandleAsync(Bytes(message));
 
         ActivationRecord record = _sinks.Records[message.ActivationId];
-        Assert.Equal((int)ActivationStatus.WhiskError, record.Response.StatusCode);
+        Assert.Equal((int)ActivationStatus.ApplicationError, record.Response.StatusCode);
         Assert.Equal("""{"error":"Action could not be found or may have been deleted."}""", record.Response.Result.ToString());
         Assert.Empty(_factory.Created);
     }
