@@ -97,9 +97,10 @@ public sealed class ProcessContainerFactory(ProcessContainerFactoryOptions optio
         }
     }
 
-    public ValueTask RemoveLeftoversAsync(CancellationToken cancellationToken)
+    public async ValueTask RemoveLeftoversAsync(CancellationToken cancellationToken)
     {
         string marker = $"{OwnerVariable}={options.OwnerTag}";
+        var killed = new List<int>();
         foreach (string dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) || pid == Environment.ProcessId)
@@ -115,8 +116,7 @@ public sealed class ProcessContainerFactory(ProcessContainerFactoryOptions optio
                 {
                     using var leftover = Process.GetProcessById(pid);
                     leftover.Kill(entireProcessTree: true);
-                    // Gone before the caller goes on: its memory is free, and nothing it had been sent runs any more.
-                    leftover.WaitForExit(TimeSpan.FromSeconds(10));
+                    killed.Add(pid);
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
@@ -125,7 +125,32 @@ public sealed class ProcessContainerFactory(ProcessContainerFactoryOptions optio
             }
         }
 
-        return ValueTask.CompletedTask;
+        // Gone before the caller goes on: their memory is free, and nothing they had been sent runs any more. All are
+        // waited for together, and a zombie counts as gone: it runs nothing and holds no memory, and its reaping is its
+        // parent's business (a crashed invoker's orphans go to an init that may never reap them: waiting for their exit
+        // then took the whole timeout, once per leftover, before the restarted invoker listened).
+        long started = options.Time.GetTimestamp();
+        killed.RemoveAll(IsGone);
+        while (killed.Count > 0 && options.Time.GetElapsedTime(started) < options.LeftoverExitTimeout)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(10), options.Time, cancellationToken).ConfigureAwait(false);
+            killed.RemoveAll(IsGone);
+        }
+    }
+
+    /// <summary>No such process any more, or a zombie (state Z in /proc/PID/stat).</summary>
+    internal static bool IsGone(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            int end = stat.LastIndexOf(')');
+            return end < 0 || end + 2 >= stat.Length || stat[end + 2] is 'Z' or 'X';
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -23,4 +23,10 @@ public sealed class ProcessContainerFactoryOptions
 
     /// <summary>How long a runtime may take to start listening.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the sweep of a crashed invoker's leftovers waits for them to end, at most.</summary>
+    public TimeSpan LeftoverExitTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The clock of the waits above; tests drive it.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

@@ -54,7 +54,9 @@ internal sealed class AnsibleInvoker : IDisposable
             ["CONFIG_whisk_couchdb_databases_WhiskActivation"] = databases.Activations,
             ["CONFIG_whisk_couchdb_databases_WhiskAuth"] = databases.Subjects,
             ["CONFIG_whisk_kafka_topics_prefix"] = prefix,
-            ["CONFIG_whisk_containerPool_userMemory"] = "2048m",
+            // ansible's invoker_user_memory (2048m by default) set higher, as an operator sizes it: with ten 128 MB actions the
+            // pool then keeps a warm container of each beside those in flight instead of evicting one for another.
+            ["CONFIG_whisk_containerPool_userMemory"] = "4096m",
             ["CONFIG_whisk_invoker_username"] = AdminUser,
             ["CONFIG_whisk_invoker_password"] = AdminPassword,
             // Not set by ansible, but OpenWhisk keys all the same (the CONFIG_ rule): whisk.blacklist.poll-interval (5
@@ -160,7 +162,7 @@ internal sealed class AnsibleInvoker : IDisposable
         {
             lock (_output)
             {
-                _output.AppendLine(line);
+                _output.AppendLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {line}");
             }
         }
     }

@@ -78,6 +78,15 @@ internal sealed class ControllerStandIn : IAsyncDisposable
         }
     }
 
+    /// <summary>Activations sent to <paramref name="invoker"/> and not yet acked.</summary>
+    public int InFlightOn(int invoker)
+    {
+        lock (_gate)
+        {
+            return _entries.Values.Count(entry => entry.Invoker == invoker);
+        }
+    }
+
     /// <summary>Health test activations sent so far: their records (<c>whisk.system/&lt;id&gt;</c>) are the only others expected.</summary>
     public ICollection<string> HealthActivationIds => _healthActivations.Keys;
 

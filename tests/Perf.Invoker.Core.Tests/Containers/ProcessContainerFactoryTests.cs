@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Time.Testing;
 using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Model;
@@ -74,6 +76,43 @@ public sealed class ProcessContainerFactoryTests : IAsyncLifetime
         await orphan.Exited.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(orphan.Exited.IsCompleted);
         await crashed.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ALeftoverThatLingersAsAZombie_CountsAsGone_SoTheSweepDoesNotWaitOutItsTimeout()
+    {
+        string owner = "zombie-" + Guid.NewGuid().ToString("N")[..8];
+        // The tagged leftover's parent (sleep, exec'd over the shell) never waits for it: once killed it stays a zombie,
+        // as a crashed invoker's orphans do under an init that does not reap them.
+        var start = new ProcessStartInfo("sh") { UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add($"env {ProcessContainerFactory.OwnerVariable}={owner} sleep 1000 & echo $!; exec sleep 1000");
+        start.RedirectStandardOutput = true;
+        using Process parent = Process.Start(start)!;
+        int leftover = int.Parse(parent.StandardOutput.ReadLine()!, System.Globalization.CultureInfo.InvariantCulture);
+        await Eventually.True(() => File.Exists($"/proc/{leftover}/environ") && File.ReadAllText($"/proc/{leftover}/environ").Contains(owner, StringComparison.Ordinal), "the leftover runs with its tag");
+        var time = new FakeTimeProvider();
+        DateTimeOffset begun = time.GetUtcNow();
+        var restarted = new ProcessContainerFactory(new ProcessContainerFactoryOptions { RuntimeDirectory = Repository.NodeRuntime, OwnerTag = owner, Time = time });
+        try
+        {
+            Task sweep = restarted.RemoveLeftoversAsync(CancellationToken.None).AsTask();
+            // The sweep's clock moves only here: it must end well before its 10 s timeout would.
+            await Eventually.True(() =>
+            {
+                time.Advance(TimeSpan.FromMilliseconds(10));
+                return sweep.IsCompleted;
+            }, "the sweep ended");
+            await sweep;
+
+            Assert.True(time.GetUtcNow() - begun < TimeSpan.FromSeconds(5), $"the sweep waited {time.GetUtcNow() - begun} on its clock");
+            Assert.Equal('Z', ProcessState(leftover));
+        }
+        finally
+        {
+            parent.Kill();
+            await parent.WaitForExitAsync();
+        }
     }
 
     [Fact]
