@@ -297,7 +297,8 @@ public sealed class OpenWhiskClusterTests(KafkaMockBrokerFixture broker, CouchDb
                     _output.WriteLine($"--- invoker{invoker.Id} /metrics ---\n" + string.Join('\n', metrics.Split('\n')
                         .Where(l => l.StartsWith("invoker_activation_init_seconds_count", StringComparison.Ordinal) || l.StartsWith("invoker_activation_wait_seconds_sum", StringComparison.Ordinal)
                             || l.StartsWith("invoker_activation_wait_seconds_count", StringComparison.Ordinal) || l.StartsWith("invoker_activations_total", StringComparison.Ordinal)
-                            || l.StartsWith("invoker_action_cache", StringComparison.Ordinal) || l.StartsWith("invoker_couchdb", StringComparison.Ordinal))));
+                            || l.StartsWith("invoker_action_cache", StringComparison.Ordinal) || l.StartsWith("invoker_couchdb", StringComparison.Ordinal)
+                            || l.StartsWith("invoker_containers", StringComparison.Ordinal) || l.StartsWith("invoker_memory", StringComparison.Ordinal))));
                 }
 
                 invoker.Stop();
