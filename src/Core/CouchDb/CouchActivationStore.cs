@@ -11,8 +11,9 @@ namespace Perf.Invoker.CouchDb;
 /// <summary>
 /// Activation records in OpenWhisk's activations database (docs/cluster.md, "Activation records"), written by group
 /// commit: <see cref="StoreAsync"/> queues the record and completes only once the <c>_bulk_docs</c> request that carries
-/// it has been answered for it, because the caller acks and commits the Kafka offset right after. While a batch is on
-/// the wire the next records wait; the next batch takes all of them (at most <see cref="MaxBatchDocuments"/>, OpenWhisk's
+/// it has been answered for it, because the Kafka offset is committed right after (the ack went out before, see
+/// <see cref="StoresAfterAcknowledgement"/>). A batch lingers for more records when nothing is on the wire; while a
+/// batch is on the wire the next records wait; the next batch takes all of them (at most <see cref="MaxBatchDocuments"/>, OpenWhisk's
 /// limit). Another batch goes out beside it only when a full one is waiting, up to half the client's connections
 /// (OpenWhisk's parallelism), so batches stay large at any rate.
 /// </summary>
