@@ -3,11 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Perf.Invoker.CouchDb;
 
 namespace Perf.Invoker.Tests.CouchDb;
@@ -53,15 +49,11 @@ internal sealed class FakeActivationsDb : IAsyncDisposable
 
     public static async Task<FakeActivationsDb> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        WebApplication app = builder.Build();
+        WebApplication app = LoopbackServer.Build();
         FakeActivationsDb? self = null;
         app.Run(context => self!.AnswerAsync(context));
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new FakeActivationsDb(app, new Uri(address));
+        self = new FakeActivationsDb(app, LoopbackServer.AddressOf(app));
         return self;
     }
 

@@ -2,12 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Perf.Invoker.CouchDb;
 
 namespace Perf.Invoker.Tests.CouchDb;
@@ -39,14 +35,11 @@ internal sealed class FakeCouchDb : IAsyncDisposable
 
     public static async Task<FakeCouchDb> StartAsync()
     {
-        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        WebApplication app = builder.Build();
+        WebApplication app = LoopbackServer.Build();
         var fake = new FakeCouchDb(app);
         app.Run(fake.AnswerAsync);
         await app.StartAsync();
-        fake.Server = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        fake.Server = LoopbackServer.AddressOf(app);
         return fake;
     }
 

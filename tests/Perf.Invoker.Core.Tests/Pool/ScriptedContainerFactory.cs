@@ -2,12 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Logs;
 
@@ -117,10 +112,7 @@ internal sealed class ScriptedContainer : IContainer
 
     public static async Task<ScriptedContainer> StartAsync(ScriptedContainerFactory factory, ContainerSpec spec)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        WebApplication app = builder.Build();
+        WebApplication app = LoopbackServer.Build();
         ScriptedContainer? self = null;
         app.MapPost("/init", async (HttpContext context) =>
         {
@@ -145,9 +137,7 @@ internal sealed class ScriptedContainer : IContainer
             }
         });
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var uri = new Uri(address);
-        self = new ScriptedContainer(spec, app, new IPEndPoint(IPAddress.Loopback, uri.Port));
+        self = new ScriptedContainer(spec, app, new IPEndPoint(IPAddress.Loopback, LoopbackServer.AddressOf(app).Port));
         return self;
     }
 
