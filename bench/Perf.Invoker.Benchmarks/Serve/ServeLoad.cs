@@ -149,7 +149,8 @@ internal static class ServeLoad
             {
                 if (!process.HasExited)
                 {
-                    process.Kill();
+                    // With its runtimes: they are its children, and would outlive it as orphans.
+                    process.Kill(entireProcessTree: true);
                     await process.WaitForExitAsync();
                 }
 
