@@ -4,5 +4,4 @@ using Perf.Invoker.Store;
 namespace Perf.Invoker.Host.Engine;
 
 /// <summary>A mode's own action source and record store in place of the data directory's SQLite ones (docs/cluster.md).</summary>
-/// <param name="Policy">OpenWhisk's store levels; every record stored when null.</param>
-internal sealed record ActivationRecords(IActionSource Actions, IActivationStore Store, INamespaceBlacklist? Blacklist, ActivationStorePolicy? Policy);
+internal sealed record ActivationRecords(IActionSource Actions, IActivationStore Store, INamespaceBlacklist? Blacklist);

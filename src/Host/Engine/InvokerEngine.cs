@@ -98,13 +98,14 @@ internal sealed class InvokerEngine : IAsyncDisposable
     /// <summary>The activation invoker over the mode's ack sink, and the handler all of the mode's feeds share.</summary>
     /// <param name="userEvents">Sends each record's user event (serve, <c>whisk.user-events.enabled</c>); none when null.</param>
     /// <param name="records">
-    /// Where actions come from and records go, with the blacklist and the store levels (serve in a cluster: CouchDB);
-    /// the SQLite store of the data directory when null.
+    /// Where actions come from and records go, with the blacklist (serve in a cluster: CouchDB); the SQLite store of the
+    /// data directory when null.
     /// </param>
-    public void Compose(IAcknowledgementSink acks, UserEventPublisher? userEvents = null, ActivationRecords? records = null)
+    /// <param name="storePolicy">OpenWhisk's store levels (serve); every record stored when null.</param>
+    public void Compose(IAcknowledgementSink acks, UserEventPublisher? userEvents = null, ActivationRecords? records = null, ActivationStorePolicy? storePolicy = null)
     {
         IActivationStore store = records?.Store ?? Records;
-        _invoker = new ActivationInvoker(Pool, store, acks, Instance, storePolicy: records?.Policy, userEvents: userEvents);
+        _invoker = new ActivationInvoker(Pool, store, acks, Instance, storePolicy: storePolicy, userEvents: userEvents);
         _handler = new ActivationMessageHandler(
             _invoker,
             store,

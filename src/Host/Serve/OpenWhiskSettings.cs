@@ -247,14 +247,22 @@ internal sealed class OpenWhiskSettings
     private static string[] List(string? text) =>
         text is null ? [] : [.. text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)];
 
-    private static ActivationStoreLevel StoreLevel(OpenWhiskEnvironment environment, string key) =>
-        environment.Config(key) switch
+    private static ActivationStoreLevel StoreLevel(OpenWhiskEnvironment environment, string key)
+    {
+        if (environment.Config(key) is not { } text)
         {
-            null or "STORE_ALWAYS" => ActivationStoreLevel.StoreAlways,
-            "STORE_FAILURES" => ActivationStoreLevel.StoreFailures,
-            "STORE_FAILURES_NOT_APPLICATION_ERRORS" => ActivationStoreLevel.StoreFailuresNotApplicationErrors,
-            string other => throw new StartupException($"{environment.VariableOf(key)} must be STORE_ALWAYS, STORE_FAILURES or STORE_FAILURES_NOT_APPLICATION_ERRORS, got '{other}'"),
-        };
+            return ActivationStoreLevel.StoreAlways;
+        }
+
+        try
+        {
+            return ActivationStorePolicy.ParseLevel(text);
+        }
+        catch (FormatException)
+        {
+            throw new StartupException($"{environment.VariableOf(key)} must be STORE_ALWAYS, STORE_FAILURES or STORE_FAILURES_NOT_APPLICATION_ERRORS, got '{text}'");
+        }
+    }
 
     /// <summary>
     /// <c>whisk.couchdb.*</c>: null without a host; with one, OpenWhisk's CouchDbConfig needs protocol, port, username and

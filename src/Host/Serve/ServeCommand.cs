@@ -1,6 +1,5 @@
 using Perf.Invoker.Store;
 using Perf.Invoker.Model;
-using Perf.Invoker.Invocation;
 using System.Globalization;
 using Confluent.Kafka;
 using Perf.Invoker.Containers;
@@ -60,11 +59,11 @@ internal static class ServeCommand
         await using ClusterDatabase? cluster = settings.CouchDb is { } couchDb
             ? ClusterDatabase.Open(couchDb, (openWhisk.Runtimes ?? RuntimeManifest.Local).ResolveKind, openWhisk.BlacklistPollInterval, name)
             : null;
-        var policy = new ActivationStorePolicy(settings.StoreBlockingResultLevel, settings.StoreNonBlockingResultLevel);
         engine.Compose(
             new KafkaAckSink(clients.Producer),
             userEvents,
-            cluster is null ? new ActivationRecords(new SqliteActionSource(engine.Actions), engine.Records, null, policy) : new ActivationRecords(cluster.Actions, cluster.Records, cluster.Blacklist, policy));
+            cluster is null ? null : new ActivationRecords(cluster.Actions, cluster.Records, cluster.Blacklist),
+            new ActivationStorePolicy(settings.StoreBlockingResultLevel, settings.StoreNonBlockingResultLevel));
         engine.MoreMetrics = cluster is null ? null : cluster.WriteMetrics;
         await using var pinger = new KafkaHealthPinger(clients.Producer, engine.Instance, invokerSwitch: engine.Switch);
         OpenWhiskAdminEndpoints.Map(engine.App, engine.Switch, new BasicCredentials(openWhisk.Username, openWhisk.Password), settings.OpenWhiskName, pinger.PingAsync);
