@@ -13,15 +13,47 @@ public readonly struct ActivationId : IJsonValue<ActivationId>, IEquatable<Activ
 {
     public const int Length = 32;
 
+    /// <summary>Ids drawn from the system's CSPRNG at once: one call per this many ids instead of one per id (each call costs microseconds).</summary>
+    private const int IdsPerRefill = 64;
+
+    /// <summary>The random part of an id: 80 bits.</summary>
+    private const int RandomBytesPerId = 10;
+
+    /// <summary>This thread's unused random ids, as bytes; refilled whole when used up.</summary>
+    [ThreadStatic]
+    private static byte[]? t_random;
+
+    /// <summary>How many bytes of <see cref="t_random"/> this thread has used.</summary>
+    [ThreadStatic]
+    private static int t_used;
+
     private readonly UInt128 _value;
 
     public ActivationId(UInt128 value) => _value = value;
 
-    public static ActivationId NewId()
+    /// <summary>
+    /// A new id: the milliseconds since the Unix epoch in the top 48 bits, then 80 bits from the cryptographic RNG
+    /// (the layout of a version 7 UUID, without its version bits). Still 32 hex characters, still unguessable, and new
+    /// ids sort after older ones, so the store's index of ids grows at one end: a batch of records touches one or two
+    /// index pages instead of one random page each.
+    /// </summary>
+    public static ActivationId NewId() => NewId(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    internal static ActivationId NewId(long unixMilliseconds)
     {
-        Span<byte> bytes = stackalloc byte[16];
-        RandomNumberGenerator.Fill(bytes);
-        return new ActivationId(System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(bytes));
+        byte[]? random = t_random;
+        int used = t_used;
+        if (random is null || used == random.Length)
+        {
+            random ??= t_random = new byte[IdsPerRefill * RandomBytesPerId];
+            RandomNumberGenerator.Fill(random);
+            used = 0;
+        }
+
+        t_used = used + RandomBytesPerId;
+        ReadOnlySpan<byte> bits = random.AsSpan(used, RandomBytesPerId);
+        UInt128 low = ((UInt128)System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bits) << 64) | System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bits[2..]);
+        return new ActivationId(((UInt128)(ulong)(unixMilliseconds & 0xFFFF_FFFF_FFFF) << 80) | low);
     }
 
     public static bool TryParse(ReadOnlySpan<byte> utf8, out ActivationId id)

@@ -64,7 +64,7 @@ public sealed class SqliteActionStore
             var action = new StoredAction(put.@namespace, put.name, revision, put.spec);
             put.store.Invalidate(put.@namespace, put.name, action);
             return action;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, alone: true).ConfigureAwait(false);
     }
 
     /// <exception cref="StoreRecordException">The stored spec is unreadable.</exception>
@@ -139,7 +139,7 @@ public sealed class SqliteActionStore
             bool deleted = delete.ExecuteNonQuery() == 1;
             key.store.Invalidate(key.@namespace, key.name, null);
             return deleted;
-        }, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken, alone: true).ConfigureAwait(false);
     }
 
     /// <summary>After a committed write: no read that began before it may cache what it read; <paramref name="current"/> is the new value.</summary>

@@ -1,6 +1,9 @@
+using System.Text;
 using Microsoft.Data.Sqlite;
+using Perf.Invoker.Buffers;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
+using SQLitePCL;
 
 namespace Perf.Invoker.Store;
 
@@ -11,7 +14,7 @@ namespace Perf.Invoker.Store;
 /// </summary>
 public sealed class SqliteActivationStore : IActivationStore
 {
-    private const string InsertSql = "INSERT OR IGNORE INTO activations(id, namespace, name, start, record) VALUES($id, $namespace, $name, $start, $record);";
+    private const string InsertSql = "INSERT OR IGNORE INTO activations(id, namespace, name, start, record) VALUES(?1, ?2, ?3, ?4, ?5);";
     private const string FindSql = "SELECT record FROM activations WHERE id = $id;";
     private const string ListSql = "SELECT id, record FROM activations WHERE namespace = $namespace ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
     private const string ListByNameSql = "SELECT id, record FROM activations WHERE namespace = $namespace AND name = $name ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
@@ -21,6 +24,9 @@ public sealed class SqliteActivationStore : IActivationStore
     /// as any JSON the invoker reads: read back any shallower and such a record, stored, could never be listed.
     /// </summary>
     private const int RecordMaxDepth = JsonReader.DefaultMaxDepth + 2;
+
+    /// <summary>A record's bytes are kept for the next one up to this size; a rare larger record gives its buffer back.</summary>
+    private const int ScratchRetainLimit = 1 << 20;
 
     private readonly SqliteDatabase _database;
 
@@ -40,17 +46,43 @@ public sealed class SqliteActivationStore : IActivationStore
     public ValueTask<bool> TryStoreAsync(ActivationRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
-        byte[] json = JsonModel.ToUtf8Bytes(record);
-        return _database.WriteAsync((record, json), static (session, row) =>
+        return _database.WriteAsync(record, static (session, record) =>
         {
-            SqliteCommand insert = session.Command(InsertSql, "$id", "$namespace", "$name", "$start", "$record");
-            insert.Parameters[0].Value = row.record.ActivationId.ToString();
-            insert.Parameters[1].Value = row.record.Namespace;
-            insert.Parameters[2].Value = row.record.Name;
-            insert.Parameters[3].Value = row.record.Start;
-            insert.Parameters[4].Value = row.json;
-            return insert.ExecuteNonQuery() == 1;
+            // Native statement over the session's scratch buffer: the JSON and the key columns are written once, as UTF-8,
+            // and bound in place (SQLite copies them), with no string, array or boxed value per record.
+            PooledBufferWriter scratch = session.Scratch;
+            scratch.Reset();
+            Span<byte> id = scratch.GetSpan(32);
+            record.ActivationId.TryFormat(id, out int idLength, default, null);
+            scratch.Advance(idLength);
+            int namespaceEnd = scratch.WrittenCount + WriteUtf8(scratch, record.Namespace);
+            int nameEnd = namespaceEnd + WriteUtf8(scratch, record.Name);
+            JsonModel.Write(scratch, record);
+            ReadOnlySpan<byte> bytes = scratch.WrittenSpan;
+            sqlite3_stmt insert = session.Statement(InsertSql);
+            try
+            {
+                session.Check(raw.sqlite3_bind_text(insert, 1, bytes[..idLength]));
+                session.Check(raw.sqlite3_bind_text(insert, 2, bytes[idLength..namespaceEnd]));
+                session.Check(raw.sqlite3_bind_text(insert, 3, bytes[namespaceEnd..nameEnd]));
+                session.Check(raw.sqlite3_bind_int64(insert, 4, record.Start));
+                session.Check(raw.sqlite3_bind_blob(insert, 5, bytes[nameEnd..]));
+                session.StepToDone(insert);
+                return raw.sqlite3_changes(session.Connection.Handle) == 1;
+            }
+            finally
+            {
+                SqliteSession.Reset(insert);
+                scratch.Trim(ScratchRetainLimit);
+            }
         }, cancellationToken);
+    }
+
+    private static int WriteUtf8(PooledBufferWriter scratch, string value)
+    {
+        int written = Encoding.UTF8.GetBytes(value, scratch.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length)));
+        scratch.Advance(written);
+        return written;
     }
 
     /// <summary>The record of <paramref name="activationId"/>; ids are unique across namespaces, so <paramref name="userNamespace"/> is not needed.</summary>

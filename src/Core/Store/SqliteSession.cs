@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Perf.Invoker.Buffers;
 using SQLitePCL;
 
 namespace Perf.Invoker.Store;
@@ -21,6 +22,9 @@ internal sealed class SqliteSession : IDisposable
     public SqliteSession(SqliteConnection connection) => Connection = connection;
 
     public SqliteConnection Connection { get; }
+
+    /// <summary>A buffer an operation may fill and bind from; its content lasts until the operation's next use of it.</summary>
+    public PooledBufferWriter Scratch { get; } = new();
 
     /// <summary>
     /// The prepared command for <paramref name="sql"/>, with one parameter per name in
@@ -73,6 +77,38 @@ internal sealed class SqliteSession : IDisposable
         raw.sqlite3_clear_bindings(statement);
     }
 
+    /// <summary>Begins a write transaction (IMMEDIATE: the write lock now, so no statement inside it waits for one).</summary>
+    public void Begin()
+    {
+        sqlite3_stmt begin = Statement("BEGIN IMMEDIATE;");
+        int rc = raw.sqlite3_step(begin);
+        raw.sqlite3_reset(begin);
+        if (rc != raw.SQLITE_DONE)
+        {
+            Check(rc);
+        }
+    }
+
+    /// <returns>True when the transaction committed; false when COMMIT failed (disk full, I/O error) and it is still open or rolled back.</returns>
+    public bool TryCommit()
+    {
+        sqlite3_stmt commit = Statement("COMMIT;");
+        int rc = raw.sqlite3_step(commit);
+        raw.sqlite3_reset(commit);
+        return rc == raw.SQLITE_DONE;
+    }
+
+    /// <summary>Rolls back the open transaction, if SQLite has not already rolled it back itself (it may, after SQLITE_FULL or an I/O error).</summary>
+    public void RollbackIfOpen()
+    {
+        if (raw.sqlite3_get_autocommit(Connection.Handle) == 0)
+        {
+            sqlite3_stmt rollback = Statement("ROLLBACK;");
+            raw.sqlite3_step(rollback);
+            raw.sqlite3_reset(rollback);
+        }
+    }
+
     /// <summary>Throws SqliteException (with SQLite's message) for an error code; SQLITE_OK, ROW and DONE pass.</summary>
     public void Check(int rc) => SqliteException.ThrowExceptionForRC(rc, Connection.Handle);
 
@@ -97,6 +133,7 @@ internal sealed class SqliteSession : IDisposable
         }
 
         _statements.Clear();
+        Scratch.Trim(0);
         Connection.Dispose();
     }
 }

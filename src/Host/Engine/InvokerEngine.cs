@@ -132,11 +132,23 @@ internal sealed class InvokerEngine : IAsyncDisposable
         return feed;
     }
 
+    /// <summary>The SQLite group commit's figures (docs/metrics.md), then the mode's own.</summary>
+    private static void WriteDatabaseMetrics(IBufferWriter<byte> output, SqliteDatabase database, Action<IBufferWriter<byte>>? more)
+    {
+        var writer = new PrometheusTextWriter(output);
+        writer.WriteFamily("invoker_sqlite_commits_total"u8, "counter"u8, "Transactions of the SQLite writer; each carries a group of writes"u8);
+        writer.WriteSample("invoker_sqlite_commits_total"u8, database.Commits);
+        writer.WriteFamily("invoker_sqlite_writes_total"u8, "counter"u8, "Writes those transactions carried: enqueues, completions, records, action changes"u8);
+        writer.WriteSample("invoker_sqlite_writes_total"u8, database.Writes);
+        more?.Invoke(output);
+    }
+
     /// <summary>Maps the admin endpoints and starts listening.</summary>
     public async Task StartAsync()
     {
         ActivationInvoker invoker = _invoker ?? throw new InvalidOperationException("Compose the engine before starting it.");
-        AdminEndpoints.Map(App, new AdminState(new InvokerMetricsWriter(invoker.Metrics, Pool, _feeds, Switch), Switch, MoreMetrics));
+        Action<IBufferWriter<byte>>? moreMetrics = _database is { } database ? output => WriteDatabaseMetrics(output, database, MoreMetrics) : MoreMetrics;
+        AdminEndpoints.Map(App, new AdminState(new InvokerMetricsWriter(invoker.Metrics, Pool, _feeds, Switch), Switch, moreMetrics));
         try
         {
             await App.StartAsync();

@@ -29,7 +29,7 @@ public sealed partial class FolderDependencyTests
         ["Logs"] = ["Containers", "Model"],
         ["Containers"] = [],
         ["Acknowledgements"] = ["Kafka", "Buffers", "Json", "Model"],
-        ["Store"] = ["Json", "Model"],
+        ["Store"] = ["Buffers", "Json", "Model"],
         ["CouchDb"] = ["Invocation", "Store", "Buffers", "Json", "Model"],
         ["Kafka"] = [],
         ["Metrics"] = ["Model"],

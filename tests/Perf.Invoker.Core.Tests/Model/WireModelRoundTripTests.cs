@@ -184,6 +184,26 @@ public sealed class WireModelRoundTripTests
         Assert.Matches("^[0-9a-f]{32}$", text);
         Assert.Equal(id, ActivationId.Parse(text));
     }
+
+    [Fact]
+    public void ActivationId_NewIds_DrawnOnFourThreads_AcrossManyRefills_AreAllDistinct()
+    {
+        // Each thread takes ids from its own buffer of random bytes: refills and threads must never repeat one.
+        ActivationId[][] perThread = new ActivationId[4][];
+        Parallel.For(0, perThread.Length, t => perThread[t] = [.. Enumerable.Range(0, 10_000).Select(_ => ActivationId.NewId())]);
+
+        Assert.Equal(40_000, perThread.SelectMany(ids => ids).Distinct().Count());
+    }
+
+    [Fact]
+    public void ActivationId_NewIds_OfALaterMillisecond_SortAfterEarlierOnes_AsTheirHexText()
+    {
+        ActivationId earlier = ActivationId.NewId(1_765_000_000_000);
+        ActivationId later = ActivationId.NewId(1_765_000_000_001);
+
+        Assert.True(string.CompareOrdinal(earlier.ToString(), later.ToString()) < 0);
+        Assert.StartsWith("0191", ActivationId.NewId(1_725_000_000_000).ToString(), StringComparison.Ordinal);
+    }
 }
 
 /// <summary>A JSON string read on its own, for checking raw parameter values in tests.</summary>
