@@ -97,9 +97,27 @@ internal static class E2eCharts
             scatter.MarkerSize = 5;
             plot.YLabel(panels[i].Label);
             plot.XLabel("minutes");
+        }
+
+        // The GC heap beside RSS once /metrics exports it (soak.sh leaves the column empty until then).
+        double[] heap = table.Numbers("gc_heap_mib");
+        if (heap.Any(double.IsFinite))
+        {
+            Plot memory = multiplot.GetPlot(panels.Length - 1);
+            memory.GetPlottables().OfType<ScottPlot.Plottables.Scatter>().Single().LegendText = "RSS";
+            var gc = memory.Add.Scatter(minutes, heap);
+            gc.MarkerSize = 5;
+            gc.LegendText = "GC heap";
+            memory.YLabel("invoker memory (MiB)");
+            memory.ShowLegend(Alignment.LowerRight);
+        }
+
+        foreach (Plot plot in multiplot.GetPlots())
+        {
             plot.Axes.AutoScale();
-            // From zero, so a drift shows at its true size and not magnified by a tight auto-scale.
-            plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top * 1.1);
+            // From zero on both axes, so a drift shows at its true size and not magnified by a tight auto-scale.
+            AxisLimits limits = plot.Axes.GetLimits();
+            plot.Axes.SetLimits(0, limits.Right, 0, limits.Top * 1.1);
         }
 
         multiplot.GetPlot(0).Title("soak: 175 ms action, 200 connections, 10 s windows");
