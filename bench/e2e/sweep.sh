@@ -93,8 +93,9 @@ quiet() { # until nothing is in flight in the invoker (at most 10 s)
     sleep 0.05
   done
 }
-# wrk's RESULT line (result.lua); field NAME picks one value out of it.
-load() { ACTION=$1 wrk -t2 -c"$2" -d"$3s" -s "$4" "$5" | grep '^RESULT'; }
+# wrk's RESULT line (result.lua); field NAME picks one value out of it. 2 threads, 1 at 1 connection (wrk needs a
+# connection per thread).
+load() { ACTION=$1 wrk -t"$(( $2 < 2 ? $2 : 2 ))" -c"$2" -d"$3s" -s "$4" "$5" | grep '^RESULT'; }
 field() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$2"; }
 calc() { awk "BEGIN {printf \"$1\", $2}"; }
 
@@ -157,21 +158,19 @@ md=$out/e2e-sweep.md
   echo
   echo "    $command"
   echo
-  echo "Each point: ${warmup} s warm-up, then ${secs} s measured; wrk 2 threads; the invoker with \`--user-memory 4096\`, each action"
+  echo "Each point: ${warmup} s warm-up, then ${secs} s measured; wrk 2 threads (1 at 1 connection); the invoker with \`--user-memory 4096\`, each action"
   echo "\`limits.concurrency\` 500, blocking result-only invokes; right after it the bare runtime (one runtimes/nodejs process, \`__OW_ALLOW_CONCURRENT=true\`,"
   echo "POST /run, same code and connections). CPU µs/act = utime + stime delta from /proc/PID/stat over the window / activations"
   echo "(bench/e2e/sweep.sh's header says how the window and the count are taken). Errors = not 200 + socket errors (connect, read, write, timeout)."
   echo "Physical limit of the 175 ms action = connections / 0.175 s."
   echo
-  echo "| action | connections | invoker req/s | p50 ms | p99 ms | errors | invoker CPU µs/act | runtime (node) CPU µs/act inside invoker | bare runtime req/s | bare p99 ms | bare runtime (node) CPU µs/act | invoker/runtime | invoker/physical limit |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| action | connections | invoker req/s | p50 ms | p99 ms | errors | invoker CPU µs/act | runtime (node) CPU µs/act inside invoker | bare runtime req/s | bare p99 ms | bare errors | bare runtime (node) CPU µs/act | invoker/runtime | invoker/physical limit |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   tail -n +2 "$csv" | while IFS=, read -r action c irps ip50 ip99 ierr icpu ncpu brps bp50 bp99 berr bcpu; do
     name=$([[ $action == async ]] && echo "175 ms" || echo "no-op")
     phys=$([[ $action == async ]] && calc '%.1f %%' "$irps / ($c / 0.175) * 100" || echo "–")
-    echo "| $name | $c | $irps | $ip50 | $ip99 | $ierr | $icpu | $ncpu | $brps | $bp99 | $bcpu | $(calc %.3f "$irps / $brps") | $phys |"
+    echo "| $name | $c | $irps | $ip50 | $ip99 | $ierr | $icpu | $ncpu | $brps | $bp99 | $berr | $bcpu | $(calc %.3f "$irps / $brps") | $phys |"
   done
-  echo
-  echo "Bare runtime errors: $(tail -n +2 "$csv" | awk -F, '{s += $12} END {print s + 0}') (all points)."
   if ((${#serve_rows[@]})); then
     echo
     echo "## Serve mode"
