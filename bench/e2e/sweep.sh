@@ -101,7 +101,7 @@ calc() { awk "BEGIN {printf \"$1\", $2}"; }
 
 csv=$out/e2e-sweep.csv
 mkdir -p "$out"
-echo "action,connections,invoker_rps,invoker_p50_ms,invoker_p99_ms,invoker_errors,invoker_cpu_us,invoker_node_cpu_us,bare_rps,bare_p50_ms,bare_p99_ms,bare_errors,bare_node_cpu_us" >"$csv"
+echo "action,connections,invoker_rps,invoker_p50_ms,invoker_p99_ms,invoker_errors,invoker_cpu_us,invoker_node_cpu_us,bare_rps,bare_p50_ms,bare_p99_ms,bare_errors,bare_node_cpu_us,invoker_timeouts,bare_timeouts" >"$csv"
 for action in $actions; do
   bare_pid_var=bare_pid_$action; bare_pid=${!bare_pid_var}
   bare_url=http://127.0.0.1:$(port_of "$action")
@@ -117,6 +117,7 @@ for action in $actions; do
     inv_rps=$(calc %.1f "$(field requests "$r") / $(field duration_us "$r") * 1e6")
     inv_p50=$(calc %.2f "$(field p50_us "$r") / 1000") inv_p99=$(calc %.2f "$(field p99_us "$r") / 1000")
     inv_err=$(( $(field non200 "$r") + $(field connect "$r") + $(field read "$r") + $(field write "$r") + $(field timeout "$r") ))
+    inv_timeouts=$(field timeout "$r")
     inv_cpu=$(calc %.0f "($t1 - $t0) * 1e6 / $hz / $acts")
     node_cpu=$(calc %.0f "$(child_delta "$k0" "$k1") * 1e6 / $hz / $acts")
     # The bare runtime, right after, same code and connections.
@@ -130,8 +131,9 @@ for action in $actions; do
     bare_rps=$(calc %.1f "$breqs / $(field duration_us "$r") * 1e6")
     bare_p50=$(calc %.2f "$(field p50_us "$r") / 1000") bare_p99=$(calc %.2f "$(field p99_us "$r") / 1000")
     bare_err=$(( $(field non200 "$r") + $(field connect "$r") + $(field read "$r") + $(field write "$r") + $(field timeout "$r") ))
+    bare_timeouts=$(field timeout "$r")
     bare_cpu=$(calc %.0f "($b1 - $b0) * 1e6 / $hz / $breqs")
-    row="$action,$c,$inv_rps,$inv_p50,$inv_p99,$inv_err,$inv_cpu,$node_cpu,$bare_rps,$bare_p50,$bare_p99,$bare_err,$bare_cpu"
+    row="$action,$c,$inv_rps,$inv_p50,$inv_p99,$inv_err,$inv_cpu,$node_cpu,$bare_rps,$bare_p50,$bare_p99,$bare_err,$bare_cpu,$inv_timeouts,$bare_timeouts"
     echo "$row" >>"$csv"
     echo "$row" >&2
   done
@@ -140,9 +142,16 @@ done
 # Serve mode: ServeLoad starts its own broker and invoker; its row is "| serve, sqlite, 1 invoker(s) | offered |
 # activations | achieved/s | CPU µs/activation | s to /ping |".
 serve_rows=()
+# A point that fails (ServeLoad throws, e.g. on a timeout of a much too busy machine) is reported as such, and the
+# sweep's results are still written.
 for rate in $serve_rates; do
-  row=$(dotnet "$bench_dll" --serve-load --invoker "$dir/invoker" --store sqlite --rate "$rate" --seconds "$serve_secs" | grep '^| serve')
-  serve_rows+=("$(awk -F'|' '{gsub(/ /, ""); print $3, $4, $5, $6}' <<<"$row")")
+  if dotnet "$bench_dll" --serve-load --invoker "$dir/invoker" --store sqlite --rate "$rate" --seconds "$serve_secs" >"$data/serve.txt" 2>&1; then
+    row=$(grep '^| serve' "$data/serve.txt")
+    serve_rows+=("$(awk -F'|' '{gsub(/ /, ""); print $3, $4, $5, $6}' <<<"$row")")
+  else
+    row="failed: $(grep -m1 -E 'Exception|Error' "$data/serve.txt" | cut -c1-200)"
+    serve_rows+=("$rate $row")
+  fi
   echo "serve $rate/s: $row" >&2
 done
 
@@ -161,15 +170,17 @@ md=$out/e2e-sweep.md
   echo "Each point: ${warmup} s warm-up, then ${secs} s measured; wrk 2 threads (1 at 1 connection); the invoker with \`--user-memory 4096\`, each action"
   echo "\`limits.concurrency\` 500, blocking result-only invokes; right after it the bare runtime (one runtimes/nodejs process, \`__OW_ALLOW_CONCURRENT=true\`,"
   echo "POST /run, same code and connections). CPU µs/act = utime + stime delta from /proc/PID/stat over the window / activations"
-  echo "(bench/e2e/sweep.sh's header says how the window and the count are taken). Errors = not 200 + socket errors (connect, read, write, timeout)."
+  echo "(bench/e2e/sweep.sh's header says how the window and the count are taken). Errors = not 200 + socket errors (connect, read, write, timeout:"
+  echo "no answer within wrk's default 2 s, which the server still completes)."
   echo "Physical limit of the 175 ms action = connections / 0.175 s."
   echo
   echo "| action | connections | invoker req/s | p50 ms | p99 ms | errors | invoker CPU µs/act | runtime (node) CPU µs/act inside invoker | bare runtime req/s | bare p99 ms | bare errors | bare runtime (node) CPU µs/act | invoker/runtime | invoker/physical limit |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  tail -n +2 "$csv" | while IFS=, read -r action c irps ip50 ip99 ierr icpu ncpu brps bp50 bp99 berr bcpu; do
+  timeouts() { (( $1 == 0 )) || echo " ($1 timeouts)"; }
+  tail -n +2 "$csv" | while IFS=, read -r action c irps ip50 ip99 ierr icpu ncpu brps bp50 bp99 berr bcpu itime btime; do
     name=$([[ $action == async ]] && echo "175 ms" || echo "no-op")
     phys=$([[ $action == async ]] && calc '%.1f %%' "$irps / ($c / 0.175) * 100" || echo "–")
-    echo "| $name | $c | $irps | $ip50 | $ip99 | $ierr | $icpu | $ncpu | $brps | $bp99 | $berr | $bcpu | $(calc %.3f "$irps / $brps") | $phys |"
+    echo "| $name | $c | $irps | $ip50 | $ip99 | $ierr$(timeouts "$itime") | $icpu | $ncpu | $brps | $bp99 | $berr$(timeouts "$btime") | $bcpu | $(calc %.3f "$irps / $brps") | $phys |"
   done
   if ((${#serve_rows[@]})); then
     echo
@@ -185,6 +196,10 @@ md=$out/e2e-sweep.md
     echo "|---:|---:|---:|---:|---|---|"
     for row in "${serve_rows[@]}"; do
       read -r offered count achieved cpu <<<"$row"
+      if [[ $count == failed: ]]; then
+        echo "| $offered | ${row#* } | | | | |"
+        continue
+      fi
       nearest() { tail -n +2 "$csv" | awk -F, -v a="$1" -v r="$achieved" '$1 == a {d = $3 - r; if (d < 0) d = -d; if (best == "" || d < best) {best = d; line = $2 ", " $3 ", " $7}} END {print (line == "" ? "–" : line)}'; }
       mark=$(awk -v a="$achieved" -v o="$offered" 'BEGIN {if (a < 0.8 * o) print " (saturated)"}')
       echo "| $offered | $count | $achieved$mark | $cpu | $(nearest noop) | $(nearest async) |"
