@@ -16,7 +16,7 @@
 # defaults, plus the serve points; run it on a quiet machine. A smoke run: CONNECTIONS="10 200" SERVE_RATES=500
 # bench/e2e/sweep.sh /tmp/aot 3
 #
-# Each point: the invoker (both actions limits.concurrency 500, --user-memory 4096), wrk 2 threads, blocking
+# Each point: the invoker (both actions limits.concurrency 500, --user-memory 4096), wrk 2 threads (1 at 1 connection), blocking
 # result-only invokes (invoke.lua); then, right after it, wrk posting /run to one runtimes/nodejs process
 # (__OW_ALLOW_CONCURRENT=true) initialized with the same code (run.lua): the ceiling the invoker is compared with.
 # CPU per activation = utime + stime delta (/proc/PID/stat) / activations. For the invoker the window runs from
