@@ -11,6 +11,7 @@ namespace Perf.Invoker.Benchmarks;
 /// add <c>--smoke</c> for the one-iteration in-process check that the test command runs in CI.
 /// <c>-- --feed-throughput [--messages N] [--runs R]</c>: activations per second through the Kafka feed (KafkaFeedThroughput).
 /// <c>-- --serve-load --invoker PATH …</c>: a published <c>invoker serve</c> end to end at a fixed rate (ServeLoad).
+/// <c>-- --e2e-chart sweep|soak --csv FILE --out PATH</c>: the PNG charts of bench/e2e/sweep.sh and soak.sh (E2eCharts).
 /// </summary>
 public static class Program
 {
@@ -25,6 +26,12 @@ public static class Program
         if (args.Contains("--serve-load"))
         {
             await Serve.ServeLoad.RunAsync(args, Console.Out);
+            return 0;
+        }
+
+        if (args.Contains("--e2e-chart"))
+        {
+            E2e.E2eCharts.Run(args);
             return 0;
         }
 
