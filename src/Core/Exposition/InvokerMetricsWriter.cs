@@ -89,5 +89,7 @@ public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool p
         writer.WriteSample("invoker_memory_in_use_bytes"u8, snapshot.MemoryInUseMegabytes << 20);
         writer.WriteFamily("invoker_memory_capacity_bytes"u8, "gauge"u8, "userMemory: the memory all containers may use together."u8);
         writer.WriteSample("invoker_memory_capacity_bytes"u8, pool.Options.UserMemoryMegabytes << 20);
+        writer.WriteFamily("invoker_gc_heap_bytes"u8, "gauge"u8, "The managed heap after the last garbage collection (a soak watches it for growth)."u8);
+        writer.WriteSample("invoker_gc_heap_bytes"u8, GC.GetGCMemoryInfo().HeapSizeBytes);
     }
 }

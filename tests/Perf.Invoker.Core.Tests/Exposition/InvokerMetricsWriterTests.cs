@@ -78,6 +78,7 @@ public sealed class InvokerMetricsWriterTests : IAsyncLifetime
         AssertCumulative(samples, "invoker_activation_init_seconds");
         AssertCumulative(samples, "invoker_activation_run_seconds");
         Assert.Equal(UserMemory << 20, samples["invoker_memory_capacity_bytes"]);
+        Assert.True(samples["invoker_gc_heap_bytes"] > 0, "the managed heap is read at scrape time");
         Assert.False(samples.ContainsKey("invoker_feed_credits_in_use"), "no feed, no feed gauges");
     }
 

@@ -442,6 +442,9 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         Assert.Equal(before + 1, SuccessCount(metrics));
         Assert.Contains("invoker_feed_credits_in_use 0", metrics);
         Assert.Contains("invoker_enabled 1", metrics);
+        // The action's put, the enqueue and the record at least, in at most as many commits.
+        Assert.True(Sample(metrics, "invoker_sqlite_writes_total") >= 3, metrics);
+        Assert.InRange(Sample(metrics, "invoker_sqlite_commits_total"), 1, Sample(metrics, "invoker_sqlite_writes_total"));
 
         using (HttpResponseMessage disabled = await admin.PostAsync("/invoker/disable", null))
         {
@@ -461,6 +464,9 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         using HttpResponseMessage again = await Guest.PostAsync("_/actions/metered?blocking=true", Json("{}"));
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
+
+    private static double Sample(string metrics, string name) =>
+        double.Parse(metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
 
     private static double SuccessCount(string metrics) =>
         double.Parse(metrics.Split('\n').Single(l => l.StartsWith("invoker_activations_total{status=\"success\"}", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
