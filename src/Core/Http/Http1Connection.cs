@@ -47,9 +47,6 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>Slot in the pool's table of open connections; maintained by the pool under its lock, -1 once removed.</summary>
     public int PoolIndex { get; set; } = -1;
 
-    /// <summary>When the connection last went back to the idle stack (<see cref="Environment.TickCount64"/>); meaningful only while idle.</summary>
-    public long IdleSince { get; set; }
-
     /// <summary>Whether the connection already carried a complete exchange: a failure before any response byte then means the server dropped it while idle.</summary>
     public bool IsReused { get; set; }
 

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The HTTP/1.1 client measured across processes (bench/results/http.md, "Cross-process"): the client under test
+# on core 0, its server on core 1 (taskset), client CPU time per request and requests/s for Http1ConnectionPool
+# and HttpClient against (a) BenchmarkHttpServer in its own process and (b) the Node.js runtime's /run
+# (runtimes/nodejs, concurrent, /init'ed with a no-op action), at 1, 16 and 200 in flight with 100 B and
+# 64 KiB bodies. Every cell runs REPS rounds of one pool and one HttpClient process, alternating which goes
+# first, so that the machine's other tenants hit both; medians are reported.
+# usage: bench/http/run.sh [SECONDS per run, default 3] [REPS, default 3]
+# env: WARMUP (s, default 1), PORT_BASE (default 3710), CELLS ("target:inflight:body …" to run a subset),
+#      OUT (results file to rewrite, default bench/results/http.md; "-" prints the section only)
+set -euo pipefail
+secs=${1:-3} reps=${2:-3} warmup=${WARMUP:-1}
+here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
+out=${OUT:-$root/bench/results/http.md}
+server_port=${PORT_BASE:-3710} node_port=$(( ${PORT_BASE:-3710} + 1 ))
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+dotnet build "$root/bench/Perf.Invoker.Benchmarks" -c Release -v q -nologo >/dev/null
+dll=$(ls "$root"/bench/Perf.Invoker.Benchmarks/bin/Release/net*/Perf.Invoker.Benchmarks.dll | head -1)
+
+taskset -c 1 dotnet "$dll" --http-server "$server_port" >"$work/server.log" 2>&1 &
+pids+=($!)
+taskset -c 1 env __OW_ALLOW_CONCURRENT=true OW_RUNTIME_HOST=127.0.0.1 OW_RUNTIME_PORT="$node_port" node "$root/runtimes/nodejs" >/dev/null 2>"$work/node.err" &
+pids+=($!)
+until grep -q listening "$work/server.log" 2>/dev/null; do sleep 0.1; done
+until curl -sf -X POST "http://127.0.0.1:$node_port/init" -H 'Content-Type: application/json' \
+  -d '{"value":{"main":"main","code":"function main() { return { greeting: \"Hello stranger!\" }; }","binary":false}}' >/dev/null 2>&1; do sleep 0.1; done
+
+cells=${CELLS:-}
+if [ -z "$cells" ]; then
+  for target in server node; do for inflight in 1 16 200; do for body in 100 65536; do cells+="$target:$inflight:$body "; done; done; done
+fi
+
+start=$(date +%s)
+for cell in $cells; do
+  IFS=: read -r target inflight body <<<"$cell"
+  port=$([ "$target" = server ] && echo "$server_port" || echo "$node_port")
+  for ((r = 0; r < reps; r++)); do
+    order=$([ $((r % 2)) -eq 0 ] && echo "pool httpclient" || echo "httpclient pool")
+    for client in $order; do
+      line=$(taskset -c 0 dotnet "$dll" --http-client "$client" --target "http://127.0.0.1:$port/run" \
+        --inflight "$inflight" --body "$body" --seconds "$secs" --warmup "$warmup")
+      echo "target=$target $line" | tee -a "$work/raw.txt" >&2
+    done
+  done
+done
+elapsed=$(( $(date +%s) - start ))
+
+python3 - "$work/raw.txt" "$out" "$secs" "$reps" "$warmup" "$elapsed" <<'PY'
+import re, statistics, sys, datetime, subprocess
+raw, out, secs, reps, warmup, elapsed = sys.argv[1:]
+rows = {}
+for line in open(raw):
+    f = dict(kv.split('=', 1) for kv in line.split())
+    key = (f['target'], int(f['inflight']), int(f['body']))
+    rows.setdefault(key, {}).setdefault(f['client'], []).append(f)
+med = lambda runs, k: statistics.median(float(r[k]) for r in runs)
+names = {'server': 'benchmark server', 'node': 'Node.js /run'}
+lines = [
+    '| target | in flight | body | HttpClient req/s | pool req/s | pool ÷ HttpClient req/s | client CPU µs/req HttpClient | pool | of which kernel: HttpClient · pool | HttpClient CPU ÷ pool CPU |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|:---:|---:|']
+less = {}
+for (target, inflight, body), c in sorted(rows.items(), key=lambda kv: (kv[0][0] != 'server', kv[0][1], kv[0][2])):
+    h, p = c['httpclient'], c['pool']
+    ratio = med(h, 'cpu_us') / med(p, 'cpu_us')
+    less[inflight] = min(less.get(inflight, ratio), ratio)
+    size = '64 KiB' if body == 65536 else f'{body} B'
+    lines.append(f"| {names[target]} | {inflight} | {size} | {med(h, 'rps'):,.0f} | {med(p, 'rps'):,.0f} | {med(p, 'rps') / med(h, 'rps'):.2f}× "
+                 f"| {med(h, 'cpu_us'):.1f} | {med(p, 'cpu_us'):.1f} | {med(h, 'kernel_us'):.1f} · {med(p, 'kernel_us'):.1f} | **{ratio:.2f}×** |")
+load = open('/proc/loadavg').read().split()[:3]
+section = [
+    '## Cross-process: client CPU per request',
+    '',
+    f'`bench/http/run.sh {secs} {reps}` (WARMUP={warmup} s): {reps} rounds of {secs} s per client and cell, medians; '
+    f'the grid took {elapsed} s. Run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average {" ".join(load)} at the end '
+    '(the 2 cores are shared with other tenants: trust the ratios, measured alternately, over the absolute figures).',
+    '',
+] + lines + [
+    '',
+    f"client CPU per request, pool / HttpClient: 16 in flight {less.get(16, float('nan')):.2f}x less, 200 in flight {less.get(200, float('nan')):.2f}x less",
+]
+text = '\n'.join(section) + '\n'
+if out == '-':
+    sys.stdout.write(text)
+else:
+    doc = open(out).read()
+    at = doc.find('## Cross-process: client CPU per request')
+    doc = (doc[:at] if at >= 0 else doc.rstrip('\n') + '\n\n')
+    open(out, 'w').write(doc + text)
+    sys.stdout.write(text)
+PY
