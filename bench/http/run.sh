@@ -3,13 +3,17 @@
 # on core 0, its server on core 1 (taskset), client CPU time per request and requests/s for Http1ConnectionPool
 # and HttpClient against (a) BenchmarkHttpServer in its own process and (b) the Node.js runtime's /run
 # (runtimes/nodejs, concurrent, /init'ed with a no-op action), at 1, 16 and 200 in flight with 100 B and
-# 64 KiB bodies. Every cell runs REPS rounds of one pool and one HttpClient process, alternating which goes
-# first, so that the machine's other tenants hit both; medians are reported.
-# usage: bench/http/run.sh [SECONDS per run, default 3] [REPS, default 3]
+# 64 KiB bodies. Against the benchmark server the raw-socket floor runs too (FLOOR=0 leaves it out): pre-built
+# request bytes on one socket per worker, the least any client on .NET's sockets can cost. Every cell runs REPS
+# rounds of one process per client, rotating which goes first, so that the machine's other tenants hit all of
+# them; medians are reported. Every .NET process runs with DOTNET_TieredCompilation=0: the invoker is Native AOT,
+# fully compiled from the start, while a JIT process still recompiles hot code tiers several seconds in, which
+# a short run would charge to the client.
+# usage: bench/http/run.sh [SECONDS per run, default 2] [REPS, default 3]
 # env: WARMUP (s, default 1), PORT_BASE (default 3710), CELLS ("target:inflight:body …" to run a subset),
 #      OUT (results file to rewrite, default bench/results/http.md; "-" prints the section only)
 set -euo pipefail
-secs=${1:-3} reps=${2:-3} warmup=${WARMUP:-1}
+secs=${1:-2} reps=${2:-3} warmup=${WARMUP:-1}
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 out=${OUT:-$root/bench/results/http.md}
 server_port=${PORT_BASE:-3710} node_port=$(( ${PORT_BASE:-3710} + 1 ))
@@ -20,6 +24,7 @@ trap cleanup EXIT
 
 dotnet build "$root/bench/Perf.Invoker.Benchmarks" -c Release -v q -nologo >/dev/null
 dll=$(ls "$root"/bench/Perf.Invoker.Benchmarks/bin/Release/net*/Perf.Invoker.Benchmarks.dll | head -1)
+export DOTNET_TieredCompilation=0
 
 taskset -c 1 dotnet "$dll" --http-server "$server_port" >"$work/server.log" 2>&1 &
 pids+=($!)
@@ -38,9 +43,11 @@ start=$(date +%s)
 for cell in $cells; do
   IFS=: read -r target inflight body <<<"$cell"
   port=$([ "$target" = server ] && echo "$server_port" || echo "$node_port")
+  clients=(pool httpclient)
+  [ "$target" = server ] && [ "${FLOOR:-1}" = 1 ] && clients+=(raw)
   for ((r = 0; r < reps; r++)); do
-    order=$([ $((r % 2)) -eq 0 ] && echo "pool httpclient" || echo "httpclient pool")
-    for client in $order; do
+    for ((i = 0; i < ${#clients[@]}; i++)); do
+      client=${clients[$(( (i + r) % ${#clients[@]} ))]}
       line=$(taskset -c 0 dotnet "$dll" --http-client "$client" --target "http://127.0.0.1:$port/run" \
         --inflight "$inflight" --body "$body" --seconds "$secs" --warmup "$warmup")
       echo "target=$target $line" | tee -a "$work/raw.txt" >&2
@@ -60,16 +67,18 @@ for line in open(raw):
 med = lambda runs, k: statistics.median(float(r[k]) for r in runs)
 names = {'server': 'benchmark server', 'node': 'Node.js /run'}
 lines = [
-    '| target | in flight | body | HttpClient req/s | pool req/s | pool ÷ HttpClient req/s | client CPU µs/req HttpClient | pool | of which kernel: HttpClient · pool | HttpClient CPU ÷ pool CPU |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|:---:|---:|']
+    '| target | in flight | body | req/s HttpClient · pool · floor | pool ÷ HttpClient req/s | client CPU µs/req HttpClient · pool · floor | of which kernel: HttpClient · pool · floor | B/req HttpClient · pool | HttpClient CPU ÷ pool CPU |',
+    '|---|---:|---:|:---:|---:|:---:|:---:|:---:|---:|']
 less = {}
+def fmt(c, k, f):
+    return ' · '.join(f.format(med(c[x], k)) if x in c else '–' for x in ('httpclient', 'pool', 'raw'))
 for (target, inflight, body), c in sorted(rows.items(), key=lambda kv: (kv[0][0] != 'server', kv[0][1], kv[0][2])):
     h, p = c['httpclient'], c['pool']
     ratio = med(h, 'cpu_us') / med(p, 'cpu_us')
     less[inflight] = min(less.get(inflight, ratio), ratio)
     size = '64 KiB' if body == 65536 else f'{body} B'
-    lines.append(f"| {names[target]} | {inflight} | {size} | {med(h, 'rps'):,.0f} | {med(p, 'rps'):,.0f} | {med(p, 'rps') / med(h, 'rps'):.2f}× "
-                 f"| {med(h, 'cpu_us'):.1f} | {med(p, 'cpu_us'):.1f} | {med(h, 'kernel_us'):.1f} · {med(p, 'kernel_us'):.1f} | **{ratio:.2f}×** |")
+    lines.append(f"| {names[target]} | {inflight} | {size} | {fmt(c, 'rps', '{:,.0f}')} | {med(p, 'rps') / med(h, 'rps'):.2f}× "
+                 f"| {fmt(c, 'cpu_us', '{:.1f}')} | {fmt(c, 'kernel_us', '{:.1f}')} | {med(h, 'alloc_b'):,.0f} · {med(p, 'alloc_b'):,.0f} | **{ratio:.2f}×** |")
 load = open('/proc/loadavg').read().split()[:3]
 section = [
     '## Cross-process: client CPU per request',
@@ -79,6 +88,8 @@ section = [
     '(the 2 cores are shared with other tenants: trust the ratios, measured alternately, over the absolute figures).',
     '',
 ] + lines + [
+    '',
+    'The line below takes, for each in-flight count, the smallest HttpClient ÷ pool CPU ratio over both bodies and both targets.',
     '',
     f"client CPU per request, pool / HttpClient: 16 in flight {less.get(16, float('nan')):.2f}x less, 200 in flight {less.get(200, float('nan')):.2f}x less",
 ]

@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 using Perf.Invoker.Http;
 
@@ -12,7 +14,7 @@ namespace Perf.Invoker.Benchmarks.Http;
 /// The cross-process HTTP client measurement (bench/http/run.sh): one client, in a process of its own, keeps
 /// <c>--inflight</c> POSTs of a <c>--body</c>-byte OpenWhisk /run body going against <c>--target</c> for
 /// <c>--warmup</c> plus <c>--seconds</c> seconds, and prints one line with the requests/s and the process's
-/// own CPU time (user + kernel) per request over the measured window. The process does nothing else, so
+/// own CPU time (user + kernel) and bytes allocated per request over the measured window. The process does nothing else, so
 /// its CPU time is the client's: the server's work is in another process, on another core.
 /// </summary>
 /// <remarks>
@@ -71,9 +73,17 @@ internal static class HttpClientDriver
             worker = () => HttpClientWorkerAsync(http, target, body, progress);
             owner = http;
         }
+        else if (client == "raw")
+        {
+            // No client: the floor, as RawSocketFloor in Http1ConnectionPoolBenchmarks.
+            var endPoint = new IPEndPoint(IPAddress.Parse(target.Host), target.Port);
+            byte[] request = [.. Encoding.ASCII.GetBytes($"POST {target.AbsolutePath} HTTP/1.1\r\nHost: {endPoint}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n"), .. body];
+            worker = () => RawWorkerAsync(endPoint, request, progress);
+            owner = new CancellationTokenSource();
+        }
         else
         {
-            throw new ArgumentException($"Unknown client '{client}': pool or httpclient.");
+            throw new ArgumentException($"Unknown client '{client}': pool, httpclient or raw.");
         }
 
         using (owner)
@@ -85,9 +95,9 @@ internal static class HttpClientDriver
             }
 
             await Task.Delay(TimeSpan.FromSeconds(warmup));
-            (long requests, TimeSpan user, TimeSpan kernel, long ticks) start = Snapshot(progress);
+            (long requests, TimeSpan user, TimeSpan kernel, long ticks, long allocated) start = Snapshot(progress);
             await Task.Delay(TimeSpan.FromSeconds(seconds));
-            (long requests, TimeSpan user, TimeSpan kernel, long ticks) end = Snapshot(progress);
+            (long requests, TimeSpan user, TimeSpan kernel, long ticks, long allocated) end = Snapshot(progress);
             progress.Stop = true;
             await Task.WhenAll(workers);
             if (progress.Failure is not null)
@@ -101,15 +111,15 @@ internal static class HttpClientDriver
             double userUs = (end.user - start.user).TotalMicroseconds / n;
             double kernelUs = (end.kernel - start.kernel).TotalMicroseconds / n;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"client={client} inflight={inflight} body={bodySize} requests={n} rps={n / elapsed:F0} cpu_us={userUs + kernelUs:F2} user_us={userUs:F2} kernel_us={kernelUs:F2}"));
+                $"client={client} inflight={inflight} body={bodySize} requests={n} rps={n / elapsed:F0} cpu_us={userUs + kernelUs:F2} user_us={userUs:F2} kernel_us={kernelUs:F2} alloc_b={(double)(end.allocated - start.allocated) / n:F1}"));
             return 0;
         }
     }
 
-    private static (long Requests, TimeSpan User, TimeSpan Kernel, long Ticks) Snapshot(Progress progress)
+    private static (long Requests, TimeSpan User, TimeSpan Kernel, long Ticks, long Allocated) Snapshot(Progress progress)
     {
         Environment.ProcessCpuUsage cpu = Environment.CpuUsage;
-        return (Interlocked.Read(ref progress.Completed), cpu.UserTime, cpu.PrivilegedTime, Stopwatch.GetTimestamp());
+        return (Interlocked.Read(ref progress.Completed), cpu.UserTime, cpu.PrivilegedTime, Stopwatch.GetTimestamp(), GC.GetTotalAllocatedBytes(precise: true));
     }
 
     private static async Task PoolWorkerAsync(Http1ConnectionPool pool, Http1RequestHead head, byte[] body, Progress progress)
@@ -171,6 +181,57 @@ internal static class HttpClientDriver
             progress.Failure = e;
             progress.Stop = true;
         }
+    }
+
+    /// <summary>
+    /// One socket sending pre-built request bytes and reading until the answer's Content-Length is in: the
+    /// least an HTTP/1.1 client on .NET's sockets can cost (it frames nothing and parses next to nothing).
+    /// </summary>
+    private static async Task RawWorkerAsync(IPEndPoint endPoint, byte[] request, Progress progress)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        byte[] buffer = new byte[16 * 1024];
+        try
+        {
+            await socket.ConnectAsync(endPoint);
+            while (!progress.Stop)
+            {
+                await socket.SendAsync(request.AsMemory(), SocketFlags.None);
+                int received = 0;
+                int expected = -1;
+                while (expected < 0 || received < expected)
+                {
+                    int n = await socket.ReceiveAsync(buffer.AsMemory(received), SocketFlags.None);
+                    received += n > 0 ? n : throw new InvalidOperationException("The server closed.");
+                    if (expected < 0)
+                    {
+                        expected = ExpectedLength(buffer.AsSpan(0, received));
+                    }
+                }
+
+                Interlocked.Increment(ref progress.Completed);
+            }
+        }
+        catch (Exception e)
+        {
+            progress.Failure = e;
+            progress.Stop = true;
+        }
+    }
+
+    /// <summary>Head plus Content-Length once the head is in; -1 before.</summary>
+    private static int ExpectedLength(ReadOnlySpan<byte> received)
+    {
+        int headEnd = received.IndexOf("\r\n\r\n"u8);
+        if (headEnd < 0)
+        {
+            return -1;
+        }
+
+        ReadOnlySpan<byte> head = received[..headEnd];
+        int at = head.IndexOf("\r\nContent-Length: "u8);
+        Utf8Parser.TryParse(head[(at + 18)..], out int length, out _);
+        return headEnd + 4 + length;
     }
 
     /// <summary>

@@ -101,7 +101,8 @@ internal sealed class Http1Connection : IDisposable
     internal static Http1Connection Create(Http1ConnectionPool pool, Socket socket) => new(pool, socket);
 
     /// <summary>
-    /// Whether an idle connection can carry a request: a zero-timeout poll reports readable when the peer
+    /// Whether an idle connection could carry a request, asked without taking it (the exchange checks the
+    /// connection it takes by posting its receive first): a zero-timeout poll reports readable when the peer
     /// closed, reset, or sent bytes nobody asked for; any of these rules the connection out (RFC 9112 §9.3).
     /// </summary>
     public bool IsAlive()
