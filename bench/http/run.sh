@@ -13,7 +13,8 @@
 # env: WARMUP (s, default 1), PORT_BASE (default 3710), CELLS ("target:inflight:body …" to run a subset),
 #      OUT (results file to rewrite, default bench/results/http.md; "-" prints the section only),
 #      RAW (a file of earlier result lines, as this script prints them on stderr: render it, measure nothing;
-#      ELAPSED then gives the grid's duration in s)
+#      ELAPSED then gives the grid's duration in s; a run that rewrites the results file keeps its lines in
+#      bench/http/last-run.txt)
 set -euo pipefail
 secs=${1:-2} reps=${2:-3} warmup=${WARMUP:-1}
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
@@ -62,6 +63,8 @@ else
   done
 fi
 if [ -n "${RAW:-}" ]; then elapsed=${ELAPSED:-?}; else elapsed=$(( $(date +%s) - start )); fi
+# The result lines of a run that rewrites the results file are kept beside this script, for RAW.
+[ -z "${RAW:-}" ] && [ "$out" != - ] && cp "$work/raw.txt" "$here/last-run.txt"
 
 python3 - "$work/raw.txt" "$out" "$secs" "$reps" "$warmup" "$elapsed" <<'PY'
 import re, statistics, sys, datetime, subprocess
