@@ -10,6 +10,7 @@ namespace Perf.Invoker.Benchmarks;
 /// <c>dotnet run -c Release --project bench/Perf.Invoker.Benchmarks -- --filter '*Json*'</c> for a full run;
 /// add <c>--smoke</c> for the one-iteration in-process check that the test command runs in CI.
 /// <c>-- --feed-throughput [--messages N] [--runs R]</c>: activations per second through the Kafka feed (KafkaFeedThroughput).
+/// <c>-- --http-client …</c> / <c>-- --http-server PORT</c>: the cross-process HTTP client measurement (bench/http/run.sh).
 /// <c>-- --serve-load --invoker PATH …</c>: a published <c>invoker serve</c> end to end at a fixed rate (ServeLoad).
 /// <c>-- --e2e-chart sweep|soak --csv FILE --out PATH</c>: the PNG charts of bench/e2e/sweep.sh and soak.sh (E2eCharts).
 /// </summary>
@@ -21,6 +22,16 @@ public static class Program
         {
             await KafkaFeedThroughput.RunAsync(IntOption(args, "--messages", 200_000), IntOption(args, "--runs", 5), Console.Out);
             return 0;
+        }
+
+        if (args.Contains("--http-client"))
+        {
+            return await Http.HttpClientDriver.RunAsync(args, Console.Out);
+        }
+
+        if (args.Contains("--http-server"))
+        {
+            return Http.HttpClientDriver.Serve(args, Console.Out);
         }
 
         if (args.Contains("--serve-load"))

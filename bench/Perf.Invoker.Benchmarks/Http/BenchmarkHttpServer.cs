@@ -29,10 +29,11 @@ internal sealed class BenchmarkHttpServer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
 
-    public BenchmarkHttpServer()
+    /// <param name="port">0 for any free port (in-process benchmarks), or the port the cross-process run's client targets.</param>
+    public BenchmarkHttpServer(int port = 0)
     {
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
         _listener.Listen(1024);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }

@@ -72,7 +72,7 @@ public class Http1ConnectionPoolBenchmarks
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
         });
         _uri = new Uri($"http://{_server.EndPoint}/run");
-        _body = JsonBody(BodySize);
+        _body = HttpClientDriver.JsonBody(BodySize);
         _rawRequest = [.. Encoding.ASCII.GetBytes($"POST /run HTTP/1.1\r\nHost: {_server.EndPoint}\r\nContent-Type: application/json\r\nContent-Length: {_body.Length}\r\n\r\n"), .. _body];
         _rawSockets = new Socket[Concurrency];
         _requestsPerWorker = RequestsPerInvocation / Concurrency;
@@ -267,14 +267,5 @@ public class Http1ConnectionPoolBenchmarks
 
             WorkerDone(failure);
         }
-    }
-
-    /// <summary>A /run body of <paramref name="size"/> bytes: a padded parameter in OpenWhisk's envelope.</summary>
-    private static byte[] JsonBody(int size)
-    {
-        const string Head = "{\"value\":{\"name\":\"";
-        const string Tail = "\"},\"activation_id\":\"6d4c4b4b0e3c4f1f\"}";
-        int pad = Math.Max(0, size - Head.Length - Tail.Length);
-        return Encoding.ASCII.GetBytes(Head + new string('x', pad) + Tail);
     }
 }

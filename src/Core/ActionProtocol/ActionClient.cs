@@ -34,10 +34,6 @@ public sealed class ActionClient : IDisposable
             MaxConnections = concurrency,
             // One byte over the limit tells "exactly at the limit" from "over it".
             MaxResponseBodyLength = maxResultLength + 1,
-
-            // Check every reused connection: a request is never sent twice once it reached the runtime
-            // (the action may have run), so a connection the runtime closed must be caught before use.
-            LivenessCheckAfterIdle = TimeSpan.Zero,
         });
         _init = _pool.CreatePostHead("/init");
         _run = _pool.CreatePostHead("/run");

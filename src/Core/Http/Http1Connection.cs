@@ -47,9 +47,6 @@ internal sealed class Http1Connection : IDisposable
     /// <summary>Slot in the pool's table of open connections; maintained by the pool under its lock, -1 once removed.</summary>
     public int PoolIndex { get; set; } = -1;
 
-    /// <summary>When the connection last went back to the idle stack (<see cref="Environment.TickCount64"/>); meaningful only while idle.</summary>
-    public long IdleSince { get; set; }
-
     /// <summary>Whether the connection already carried a complete exchange: a failure before any response byte then means the server dropped it while idle.</summary>
     public bool IsReused { get; set; }
 
@@ -104,7 +101,8 @@ internal sealed class Http1Connection : IDisposable
     internal static Http1Connection Create(Http1ConnectionPool pool, Socket socket) => new(pool, socket);
 
     /// <summary>
-    /// Whether an idle connection can carry a request: a zero-timeout poll reports readable when the peer
+    /// Whether an idle connection could carry a request, asked without taking it (the exchange checks the
+    /// connection it takes by posting its receive first): a zero-timeout poll reports readable when the peer
     /// closed, reset, or sent bytes nobody asked for; any of these rules the connection out (RFC 9112 §9.3).
     /// </summary>
     public bool IsAlive()

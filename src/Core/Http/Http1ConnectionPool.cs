@@ -6,8 +6,8 @@ namespace Perf.Invoker.Http;
 
 /// <summary>
 /// HTTP/1.1 keep-alive connections to one action container, at most <see cref="MaxConnections"/> of
-/// them (the container's concurrency). Idle connections are reused last-in first-out, after a liveness
-/// check when they sat idle a while; when all are busy, requests wait in FIFO order, each parked on its
+/// them (the container's concurrency). Idle connections are reused last-in first-out, each checked for
+/// a close by the server as its exchange arms the receive; when all are busy, requests wait in FIFO order, each parked on its
 /// own pooled exchange. A request on a warm pool allocates nothing. See <see cref="PostAsync{TState}"/>.
 /// </summary>
 public sealed class Http1ConnectionPool : IDisposable
@@ -43,9 +43,6 @@ public sealed class Http1ConnectionPool : IDisposable
     /// <summary>Set once by Dispose, under _lock; after it no connection is pooled or opened and no request waits.</summary>
     private volatile bool _disposed;
 
-    /// <summary>Idle time in ms from which a connection is polled before reuse; 0 polls every time.</summary>
-    private readonly long _livenessCheckAfterIdleMs;
-
     private long _connectionsOpened;
     private long _connectionsClosed;
     private long _connectRefusals;
@@ -63,7 +60,6 @@ public sealed class Http1ConnectionPool : IDisposable
         MaxResponseHeadersLength = options.MaxResponseHeadersLength;
         MaxResponseBodyLength = options.MaxResponseBodyLength;
         RetainedBufferSize = options.RetainedBufferSize;
-        _livenessCheckAfterIdleMs = (long)options.LivenessCheckAfterIdle.TotalMilliseconds;
         _host = options.GetHost();
         _idle = new Http1Connection?[MaxConnections];
         _connections = new Http1Connection?[MaxConnections];
@@ -254,18 +250,8 @@ public sealed class Http1ConnectionPool : IDisposable
             return wait;
         }
 
-        // A connection used moments ago skips the poll. A close in that window fails the send and the request
-        // goes out once more on a new connection; if the send went through first, the exchange fails instead
-        // (the never-resend rule, docs/transport.md §5).
-        if (Environment.TickCount64 - idle.IdleSince < _livenessCheckAfterIdleMs || idle.IsAlive())
-        {
-            return new ValueTask<Http1PoolGrant>(new Http1PoolGrant(idle, Http1Outcome.Ok));
-        }
-
-        // Closed by the server while idle: drop it and open a new one in its slot.
-        Interlocked.Increment(ref _deadIdleConnections);
-        idle.Dispose();
-        return new ValueTask<Http1PoolGrant>(Http1PoolGrant.Slot);
+        // Whether the server closed it while idle is found by the exchange, in the same syscall that arms its receive.
+        return new ValueTask<Http1PoolGrant>(new Http1PoolGrant(idle, Http1Outcome.Ok));
     }
 
     /// <summary>Takes back a connection that finished an exchange cleanly: it goes to the oldest waiter, or on top of the idle stack.</summary>
@@ -279,7 +265,6 @@ public sealed class Http1ConnectionPool : IDisposable
                 waiter = Dequeue();
                 if (waiter is null)
                 {
-                    connection.IdleSince = Environment.TickCount64;
                     _idle[_idleCount++] = connection;
                     Debug.Assert(_idleCount <= _openCount, "idle connections hold slots");
                     return;
@@ -379,6 +364,8 @@ public sealed class Http1ConnectionPool : IDisposable
     internal void OnConnectRefused() => Interlocked.Increment(ref _connectRefusals);
 
     internal void OnStaleRetry() => Interlocked.Increment(ref _staleRetries);
+
+    internal void OnDeadIdleConnection() => Interlocked.Increment(ref _deadIdleConnections);
 
     // ---- the wait queue ---------------------------------------------------------------------------
 

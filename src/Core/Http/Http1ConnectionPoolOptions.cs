@@ -21,15 +21,6 @@ public sealed class Http1ConnectionPoolOptions
     /// <summary>Pause between connection attempts when a request asked to retry refused connections (docs/openwhisk.md §5: ~50 ms).</summary>
     public TimeSpan ConnectRetryInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>
-    /// How long a connection sits idle before reusing it takes a liveness check (a zero-timeout poll, one
-    /// syscall). Servers drop idle connections after seconds (Node's keepAliveTimeout is 5 s); a connection
-    /// closed sooner than this is caught by the send, and the request goes out once more on a new connection;
-    /// a close found only after the whole request was sent fails the exchange, because the runtime may have
-    /// run it (docs/transport.md §5). <see cref="TimeSpan.Zero"/> checks on every reuse.
-    /// </summary>
-    public TimeSpan LivenessCheckAfterIdle { get; init; } = TimeSpan.FromSeconds(1);
-
     /// <summary>Cap on a response's status line and fields (and its trailer section); past it the result is <see cref="Http1Outcome.HeadersTooLarge"/>.</summary>
     public int MaxResponseHeadersLength { get; init; } = 64 * 1024;
 
@@ -64,11 +55,6 @@ public sealed class Http1ConnectionPoolOptions
         if (ConnectRetryInterval <= TimeSpan.Zero)
         {
             Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(ConnectRetryInterval), "The retry interval must be positive.");
-        }
-
-        if (LivenessCheckAfterIdle < TimeSpan.Zero)
-        {
-            Http1UsageErrors.ThrowArgumentOutOfRangeException(nameof(LivenessCheckAfterIdle), "The idle time before a liveness check cannot be negative.");
         }
 
         if (MaxResponseHeadersLength < 16 || MaxResponseBodyLength < 0 || RetainedBufferSize < 0)

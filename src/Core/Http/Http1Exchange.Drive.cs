@@ -67,6 +67,22 @@ internal sealed partial class Http1Exchange
                             }
 
                             // ---- one send and one response on the connection ----
+                            // The receive is posted before the send. On an idle connection it finds nothing
+                            // (the kernel says "would block" and the socket engine waits for the response), so
+                            // it doubles as the liveness check: a reused connection that has something to read
+                            // was closed or reset by the server, or sent bytes nobody asked for (RFC 9112 §9.3),
+                            // and must not carry the request. One syscall both checks and arms the receive.
+                            ValueTask<int> receive = connection.ReceiveAsync();
+                            if (receive.IsCompleted && connection.IsReused)
+                            {
+                                await DrainAsync(receive).ConfigureAwait(false);
+                                Interlocked.Exchange(ref _activeConnection, null);
+                                _pool.OnDeadIdleConnection();
+                                connection.Dispose();
+                                connection = null;
+                                continue;
+                            }
+
                             bool sawResponse = false;
                             bool reusable = false;
                             bool sent = false;
@@ -75,20 +91,31 @@ internal sealed partial class Http1Exchange
                                 // No token on the I/O itself: the deadline and the caller abort the socket
                                 // instead (OnCanceled), one registration per request rather than per call.
                                 ReadOnlyMemory<byte> request = Request.WrittenMemory.Slice(_requestStart);
-                                while (!request.IsEmpty)
+                                try
                                 {
-                                    request = request.Slice(await connection.SendAsync(request).ConfigureAwait(false));
+                                    while (!request.IsEmpty)
+                                    {
+                                        request = request.Slice(await connection.SendAsync(request).ConfigureAwait(false));
+                                    }
+                                }
+                                catch
+                                {
+                                    // The receive writes into the pipe's memory: it must be over before the
+                                    // connection (and its memory) goes.
+                                    connection.Abort();
+                                    await DrainAsync(receive).ConfigureAwait(false);
+                                    throw;
                                 }
 
                                 sent = true;
 
                                 _parser.Reset();
                                 ResponseBody.Reset();
-                                do
+                                connection.CommitReceive(await receive.ConfigureAwait(false));
+                                while (OnReceived(connection, ref sawResponse, ref reusable, out outcome) == ReceiveStep.Receive)
                                 {
                                     connection.CommitReceive(await connection.ReceiveAsync().ConfigureAwait(false));
                                 }
-                                while (OnReceived(connection, ref sawResponse, ref reusable, out outcome) == ReceiveStep.Receive);
                             }
                             catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
                             {
@@ -163,6 +190,19 @@ internal sealed partial class Http1Exchange
             _callerToken = default;
             _response.SetResult(response);
             LetGo();
+        }
+    }
+
+    /// <summary>Waits for a receive whose result no longer matters (the connection is being dropped); its failure is the expected end.</summary>
+    private static async ValueTask DrainAsync(ValueTask<int> receive)
+    {
+        try
+        {
+            await receive.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
+        {
+            // Aborted with its connection, or the reset that made the connection unusable.
         }
     }
 

@@ -12,8 +12,7 @@ internal static class HttpTestSupport
     public static string Ok(string body, string extraFields = "") =>
         $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{extraFields}Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
 
-    public static Http1ConnectionPool CreatePool(EndPoint endPoint, int maxConnections = 1, int maxBody = 1024 * 1024, int maxHeaders = 64 * 1024,
-        TimeSpan? livenessCheckAfterIdle = null) =>
+    public static Http1ConnectionPool CreatePool(EndPoint endPoint, int maxConnections = 1, int maxBody = 1024 * 1024, int maxHeaders = 64 * 1024) =>
         new(new Http1ConnectionPoolOptions
         {
             EndPoint = endPoint,
@@ -21,7 +20,6 @@ internal static class HttpTestSupport
             MaxResponseBodyLength = maxBody,
             MaxResponseHeadersLength = maxHeaders,
             ConnectTimeout = LongTimeout,
-            LivenessCheckAfterIdle = livenessCheckAfterIdle ?? TimeSpan.FromSeconds(1),
         });
 
     public static ValueTask<Http1Response> PostAsync(this Http1ConnectionPool pool, string path, string body, TimeSpan? timeout = null,
