@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Cold start of `invoker standalone` (issue 12): N new actions (a small nodejs:20 function each, distinct code) are
+# created one after another, and the FIRST blocking invoke of each is timed with curl (time_total: the request to
+# the invoker, the pool's choice, the container's /init and /run, the answer). Between actions the invoker is given
+# time to backfill its stem cells (/metrics invoker_containers{state="prewarmed"} back at its count, then a pause for
+# the replacement runtime to listen), so every action finds what a quiet invoker would have.
+# With a second publish (BASE_DIR, e.g. a build of main), both invokers run side by side and the actions alternate
+# between them, so that both see the same machine; BASE_RUNTIME is the runtime folder the base runs (default: ours).
+# usage: bench/e2e/coldstart.sh PUBLISH_DIR [BASE_DIR [BASE_RUNTIME]] [N=20]
+# (PUBLISH_DIR from: dotnet publish src/Host -r linux-x64 -c Release -o DIR)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
+dirs=("$1") runtimes=("$root/runtimes/nodejs") labels=(this)
+if [[ -n "${2:-}" ]]; then dirs+=("$2"); runtimes+=("${3:-$root/runtimes/nodejs}"); labels+=(base); fi
+n=${N:-20} base_port=${PORT:-3810}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  # The runtimes are the invoker's children: it kills them when it stops.
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for i in "${!dirs[@]}"; do
+  mkdir -p "$work/$i"
+  "${dirs[$i]}/invoker" standalone --data "$work/$i" --url "http://127.0.0.1:$((base_port + i))" \
+    --runtime "${runtimes[$i]}" --user-memory 4096 >"$work/$i/invoker.log" 2>&1 &
+  pids+=($!)
+done
+for i in "${!dirs[@]}"; do
+  until grep -q ', auth ' "$work/$i/invoker.log" 2>/dev/null; do sleep 0.05; done
+done
+
+prewarmed() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^invoker_containers\{state="prewarmed"\}/{print $2}'; }
+# The stem cells the invoker keeps: what it has once its start settled.
+sleep 2
+for i in "${!dirs[@]}"; do
+  stems[$i]=$(prewarmed $((base_port + i)))
+  echo "${labels[$i]}: ${dirs[$i]}, runtime ${runtimes[$i]}, ${stems[$i]} stem cell(s)"
+done
+
+settle() {
+  local port=$1 want=$2
+  for _ in $(seq 100); do [[ "$(prewarmed "$port")" -ge "$want" ]] && break; sleep 0.05; done
+  # A backfilled stem cell is counted from its start; give its runtime time to listen.
+  sleep 0.5
+}
+
+for a in $(seq 1 "$n"); do
+  for i in "${!dirs[@]}"; do
+    port=$((base_port + i))
+    auth=$(awk '/, auth /{print $4}' "$work/$i/invoker.log")
+    api="http://127.0.0.1:$port/api/v1/namespaces/_/actions"
+    settle "$port" "${stems[$i]}"
+    code="function main(params) { const n = $a * 7 + ${#labels[$i]}; return { action: $a, n, name: params.name || 'cold$a' }; }"
+    curl -sf -u "$auth" -X PUT "$api/cold$a?overwrite=true" -H 'Content-Type: application/json' \
+      -d "{\"exec\":{\"kind\":\"nodejs:20\",\"code\":\"$code\"}}" >/dev/null
+    t=$(curl -s -o "$work/$i/answer" -w '%{time_total}' -u "$auth" -X POST "$api/cold$a?blocking=true&result=true" \
+      -H 'Content-Type: application/json' -d '{}')
+    grep -q "\"action\":$a" "$work/$i/answer" || { echo "${labels[$i]} cold$a answered: $(cat "$work/$i/answer")" >&2; exit 1; }
+    echo "$t" >>"$work/$i/times"
+  done
+done
+
+stats() { sort -n "$1" | awk '{ v[NR] = $1 * 1000 } END {
+  n = NR; p50 = v[int((n + 1) / 2)]; p90 = v[int(n * 0.9 + 0.999)];
+  printf "p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms  (n %d)\n", p50, p90, v[n], n }'; }
+echo "first blocking invoke of $n new actions (curl time_total):"
+for i in "${!dirs[@]}"; do
+  printf '  %-5s ' "${labels[$i]}"; stats "$work/$i/times"
+done
+if [[ ${#dirs[@]} -eq 2 ]]; then
+  p50() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+  awk -v a="$(p50 "$work/0/times")" -v b="$(p50 "$work/1/times")" 'BEGIN { printf "  p50 this/base: %.2f\n", a / b }'
+fi
