@@ -3,7 +3,8 @@
 # created one after another, and the FIRST blocking invoke of each is timed with curl (time_total: the request to
 # the invoker, the pool's choice, the container's /init and /run, the answer). Between actions the invoker is given
 # time to backfill its stem cells (/metrics invoker_containers{state="prewarmed"} back at its count, then a pause for
-# the replacement runtime to listen), so every action finds what a quiet invoker would have.
+# the replacement runtime to listen), so every action finds what a quiet invoker would have. A second invoke of the
+# same action, warm, is timed too: what every invoke pays.
 # With a second publish (BASE_DIR, e.g. a build of main), both invokers run side by side and the actions alternate
 # between them, so that both see the same machine; BASE_RUNTIME is the runtime folder the base runs (default: ours).
 # usage: bench/e2e/coldstart.sh PUBLISH_DIR [BASE_DIR [BASE_RUNTIME]] [N=20]
@@ -61,15 +62,19 @@ for a in $(seq 1 "$n"); do
       -H 'Content-Type: application/json' -d '{}')
     grep -q "\"action\":$a" "$work/$i/answer" || { echo "${labels[$i]} cold$a answered: $(cat "$work/$i/answer")" >&2; exit 1; }
     echo "$t" >>"$work/$i/times"
+    # The same action once more, warm: what every invoke pays, so that cold minus warm is the cold start's own.
+    curl -s -o /dev/null -w '%{time_total}\n' -u "$auth" -X POST "$api/cold$a?blocking=true&result=true" \
+      -H 'Content-Type: application/json' -d '{}' >>"$work/$i/warm"
   done
 done
 
 stats() { sort -n "$1" | awk '{ v[NR] = $1 * 1000 } END {
   n = NR; p50 = v[int((n + 1) / 2)]; p90 = v[int(n * 0.9 + 0.999)];
   printf "p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms  (n %d)\n", p50, p90, v[n], n }'; }
-echo "first blocking invoke of $n new actions (curl time_total):"
+echo "first (cold) and second (warm) blocking invoke of $n new actions (curl time_total):"
 for i in "${!dirs[@]}"; do
-  printf '  %-5s ' "${labels[$i]}"; stats "$work/$i/times"
+  printf '  %-5s cold ' "${labels[$i]}"; stats "$work/$i/times"
+  printf '  %-5s warm ' "${labels[$i]}"; stats "$work/$i/warm"
 done
 if [[ ${#dirs[@]} -eq 2 ]]; then
   p50() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
