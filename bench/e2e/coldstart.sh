@@ -45,9 +45,19 @@ done
 settle() {
   local port=$1 want=$2
   for _ in $(seq 100); do [[ "$(prewarmed "$port")" -ge "$want" ]] && break; sleep 0.05; done
-  # A backfilled stem cell is counted from its start; give its runtime time to listen.
-  sleep 0.5
+  # A backfilled stem cell is counted from the moment its memory is reserved; give its runtime time to start and listen.
+  sleep 0.3
 }
+# CPU clock ticks used so far by the invoker and its runtime processes (the machine is shared: CPU, unlike wall time,
+# is what this invoke cost whatever else runs).
+ticks() {
+  local total=0 p
+  for p in "$1" $(pgrep -P "$1"); do
+    total=$((total + $(awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+hz=$(getconf CLK_TCK)
 
 for a in $(seq 1 "$n"); do
   for i in "${!dirs[@]}"; do
@@ -58,13 +68,20 @@ for a in $(seq 1 "$n"); do
     code="function main(params) { const n = $a * 7 + ${#labels[$i]}; return { action: $a, n, name: params.name || 'cold$a' }; }"
     curl -sf -u "$auth" -X PUT "$api/cold$a?overwrite=true" -H 'Content-Type: application/json' \
       -d "{\"exec\":{\"kind\":\"nodejs:20\",\"code\":\"$code\"}}" >/dev/null
+    before=$(ticks "${pids[$i]}")
     t=$(curl -s -o "$work/$i/answer" -w '%{time_total}' -u "$auth" -X POST "$api/cold$a?blocking=true&result=true" \
       -H 'Content-Type: application/json' -d '{}')
+    echo $(($(ticks "${pids[$i]}") - before)) >>"$work/$i/cold-ticks"
     grep -q "\"action\":$a" "$work/$i/answer" || { echo "${labels[$i]} cold$a answered: $(cat "$work/$i/answer")" >&2; exit 1; }
     echo "$t" >>"$work/$i/times"
-    # The same action once more, warm: what every invoke pays, so that cold minus warm is the cold start's own.
+    # The same action once more, warm (after the backfill): what every invoke pays; cold minus warm is the cold start's own.
+    settle "$port" "${stems[$i]}"
+    # With stem cells the replacement starts after the answer: its start is part of what a cold start costs.
+    echo $(($(ticks "${pids[$i]}") - before)) >>"$work/$i/backfill-ticks"
+    before=$(ticks "${pids[$i]}")
     curl -s -o /dev/null -w '%{time_total}\n' -u "$auth" -X POST "$api/cold$a?blocking=true&result=true" \
       -H 'Content-Type: application/json' -d '{}' >>"$work/$i/warm"
+    echo $(($(ticks "${pids[$i]}") - before)) >>"$work/$i/warm-ticks"
   done
 done
 
@@ -72,9 +89,13 @@ stats() { sort -n "$1" | awk '{ v[NR] = $1 * 1000 } END {
   n = NR; p50 = v[int((n + 1) / 2)]; p90 = v[int(n * 0.9 + 0.999)];
   printf "p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms  (n %d)\n", p50, p90, v[n], n }'; }
 echo "first (cold) and second (warm) blocking invoke of $n new actions (curl time_total):"
+cpu() { awk -v hz="$hz" '{ t += $1 } END { printf "CPU %.1f ms per invoke (invoker and runtimes)\n", t * 1000 / hz / NR }' "$1"; }
 for i in "${!dirs[@]}"; do
   printf '  %-5s cold ' "${labels[$i]}"; stats "$work/$i/times"
   printf '  %-5s warm ' "${labels[$i]}"; stats "$work/$i/warm"
+  printf '  %-5s cold ' "${labels[$i]}"; cpu "$work/$i/cold-ticks"
+  printf '  %-5s cold and backfill ' "${labels[$i]}"; cpu "$work/$i/backfill-ticks"
+  printf '  %-5s warm ' "${labels[$i]}"; cpu "$work/$i/warm-ticks"
 done
 if [[ ${#dirs[@]} -eq 2 ]]; then
   p50() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
