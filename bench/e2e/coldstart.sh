@@ -2,8 +2,8 @@
 # Cold start of `invoker standalone` (issue 12): N new actions (a small nodejs:20 function each, distinct code) are
 # created one after another, and the FIRST blocking invoke of each is timed with curl (time_total: the request to
 # the invoker, the pool's choice, the container's /init and /run, the answer). Between actions the invoker is given
-# time to backfill its stem cells (/metrics invoker_containers{state="prewarmed"} back at its count, then a pause for
-# the replacement runtime to listen), so every action finds what a quiet invoker would have. A second invoke of the
+# time to backfill its stem cells (/metrics invoker_containers{state="prewarmed"} back at its count, and every runtime
+# process of the invoker listening, per ss), so every action finds what a quiet invoker would have. A second invoke of the
 # same action, warm, is timed too: what every invoke pays.
 # With a second publish (BASE_DIR, e.g. a build of main), both invokers run side by side and the actions alternate
 # between them, so that both see the same machine; BASE_RUNTIME is the runtime folder the base runs (default: ours).
@@ -42,11 +42,18 @@ for i in "${!dirs[@]}"; do
   echo "${labels[$i]}: ${dirs[$i]}, runtime ${runtimes[$i]}, ${stems[$i]} stem cell(s)"
 done
 
+# Every runtime process of the invoker listens (a stem cell listens once started and warm, runtimes/nodejs/README.md).
+listening() {
+  local sockets child
+  sockets=$(ss -Hltnp)
+  for child in $(pgrep -P "$1"); do grep -q "pid=$child," <<<"$sockets" || return 1; done
+}
 settle() {
-  local port=$1 want=$2
-  for _ in $(seq 100); do [[ "$(prewarmed "$port")" -ge "$want" ]] && break; sleep 0.05; done
-  # A backfilled stem cell is counted from the moment its memory is reserved; give its runtime time to start and listen.
-  sleep 0.3
+  local port=$1 want=$2 pid=$3
+  for _ in $(seq 400); do
+    [[ "$(prewarmed "$port")" -ge "$want" ]] && listening "$pid" && return
+    sleep 0.05
+  done
 }
 # CPU clock ticks used so far by the invoker and its runtime processes (the machine is shared: CPU, unlike wall time,
 # is what this invoke cost whatever else runs).
@@ -64,19 +71,19 @@ for a in $(seq 1 "$n"); do
     port=$((base_port + i))
     auth=$(awk '/, auth /{print $4}' "$work/$i/invoker.log")
     api="http://127.0.0.1:$port/api/v1/namespaces/_/actions"
-    settle "$port" "${stems[$i]}"
+    settle "$port" "${stems[$i]}" "${pids[$i]}"
     code="function main(params) { const n = $a * 7 + ${#labels[$i]}; return { action: $a, n, name: params.name || 'cold$a' }; }"
     curl -sf -u "$auth" -X PUT "$api/cold$a?overwrite=true" -H 'Content-Type: application/json' \
       -d "{\"exec\":{\"kind\":\"nodejs:20\",\"code\":\"$code\"}}" >/dev/null
     before=$(ticks "${pids[$i]}")
     t=$(curl -s -o "$work/$i/answer" -w '%{time_total}' -u "$auth" -X POST "$api/cold$a?blocking=true&result=true" \
       -H 'Content-Type: application/json' -d '{}')
-    echo $(($(ticks "${pids[$i]}") - before)) >>"$work/$i/cold-ticks"
     grep -q "\"action\":$a" "$work/$i/answer" || { echo "${labels[$i]} cold$a answered: $(cat "$work/$i/answer")" >&2; exit 1; }
     echo "$t" >>"$work/$i/times"
     # The same action once more, warm (after the backfill): what every invoke pays; cold minus warm is the cold start's own.
-    settle "$port" "${stems[$i]}"
-    # With stem cells the replacement starts after the answer: its start is part of what a cold start costs.
+    settle "$port" "${stems[$i]}" "${pids[$i]}"
+    # Counted until settled: with stem cells the replacement starts after the answer, and its start is part of what a
+    # cold start costs (counted while the invoke runs, a backfill begun before the answer would be split at random).
     echo $(($(ticks "${pids[$i]}") - before)) >>"$work/$i/backfill-ticks"
     before=$(ticks "${pids[$i]}")
     curl -s -o /dev/null -w '%{time_total}\n' -u "$auth" -X POST "$api/cold$a?blocking=true&result=true" \
@@ -89,12 +96,11 @@ stats() { sort -n "$1" | awk '{ v[NR] = $1 * 1000 } END {
   n = NR; p50 = v[int((n + 1) / 2)]; p90 = v[int(n * 0.9 + 0.999)];
   printf "p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms  (n %d)\n", p50, p90, v[n], n }'; }
 echo "first (cold) and second (warm) blocking invoke of $n new actions (curl time_total):"
-cpu() { awk -v hz="$hz" '{ t += $1 } END { printf "CPU %.1f ms per invoke (invoker and runtimes)\n", t * 1000 / hz / NR }' "$1"; }
+cpu() { awk -v hz="$hz" '{ t += $1 } END { printf "CPU %.1f ms per invoke, invoker and runtimes (cold: until the stem cells are back)\n", t * 1000 / hz / NR }' "$1"; }
 for i in "${!dirs[@]}"; do
   printf '  %-5s cold ' "${labels[$i]}"; stats "$work/$i/times"
   printf '  %-5s warm ' "${labels[$i]}"; stats "$work/$i/warm"
-  printf '  %-5s cold ' "${labels[$i]}"; cpu "$work/$i/cold-ticks"
-  printf '  %-5s cold and backfill ' "${labels[$i]}"; cpu "$work/$i/backfill-ticks"
+  printf '  %-5s cold ' "${labels[$i]}"; cpu "$work/$i/backfill-ticks"
   printf '  %-5s warm ' "${labels[$i]}"; cpu "$work/$i/warm-ticks"
 done
 if [[ ${#dirs[@]} -eq 2 ]]; then
