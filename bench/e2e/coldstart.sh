@@ -7,7 +7,7 @@
 # same action, warm, is timed too: what every invoke pays.
 # With a second publish (BASE_DIR, e.g. a build of main), both invokers run side by side and the actions alternate
 # between them, so that both see the same machine; BASE_RUNTIME is the runtime folder the base runs (default: ours).
-# usage: bench/e2e/coldstart.sh PUBLISH_DIR [BASE_DIR [BASE_RUNTIME]] [N=20]
+# usage: [N=20] [BATCH=10] bench/e2e/coldstart.sh PUBLISH_DIR [BASE_DIR [BASE_RUNTIME]]
 # (PUBLISH_DIR from: dotnet publish src/Host -r linux-x64 -c Release -o DIR)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
@@ -18,43 +18,11 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   # The runtimes are the invoker's children: it kills them when it stops.
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_invokers
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-for i in "${!dirs[@]}"; do
-  mkdir -p "$work/$i"
-  "${dirs[$i]}/invoker" standalone --data "$work/$i" --url "http://127.0.0.1:$((base_port + i))" \
-    --runtime "${runtimes[$i]}" --user-memory 4096 >"$work/$i/invoker.log" 2>&1 &
-  pids+=($!)
-done
-for i in "${!dirs[@]}"; do
-  until grep -q ', auth ' "$work/$i/invoker.log" 2>/dev/null; do sleep 0.05; done
-done
-
-prewarmed() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^invoker_containers\{state="prewarmed"\}/{print $2}'; }
-# The stem cells the invoker keeps: what it has once its start settled.
-sleep 2
-for i in "${!dirs[@]}"; do
-  stems[$i]=$(prewarmed $((base_port + i)))
-  echo "${labels[$i]}: ${dirs[$i]}, runtime ${runtimes[$i]}, ${stems[$i]} stem cell(s)"
-done
-
-# Every runtime process of the invoker listens (a stem cell listens once started and warm, runtimes/nodejs/README.md).
-listening() {
-  local sockets child
-  sockets=$(ss -Hltnp)
-  for child in $(pgrep -P "$1"); do grep -q "pid=$child," <<<"$sockets" || return 1; done
-}
-settle() {
-  local port=$1 want=$2 pid=$3
-  for _ in $(seq 400); do
-    [[ "$(prewarmed "$port")" -ge "$want" ]] && listening "$pid" && return
-    sleep 0.05
-  done
-}
 # CPU clock ticks used so far by the invoker and its runtime processes (the machine is shared: CPU, unlike wall time,
 # is what this invoke cost whatever else runs).
 ticks() {
@@ -65,8 +33,52 @@ ticks() {
   echo "$total"
 }
 hz=$(getconf CLK_TCK)
+prewarmed() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^invoker_containers\{state="prewarmed"\}/{print $2}'; }
+# Every runtime process of the invoker listens (a stem cell listens once started and warm, runtimes/nodejs/README.md).
+listening() {
+  local sockets child
+  sockets=$(ss -Hltnp)
+  for child in $(pgrep -P "$1"); do grep -q "pid=$child," <<<"$sockets" || return 1; done
+}
+settle() {
+  local port=$1 want=$2 pid=$3
+  for _ in $(seq 200); do
+    [[ "$(prewarmed "$port")" -ge "$want" ]] && listening "$pid" && return
+    sleep 0.05
+  done
+  echo "warning: invoker on port $port did not settle ($want stem cells wanted)" >&2
+}
 
+# Fresh invokers for every batch: each new action keeps a 256 MB container, and stem cells are only started in free
+# memory (docs/pool.md), so a batch stays well within --user-memory 4096 (10 actions and 2 stem cells: 3 GB).
+start_invokers() {
+  pids=()
+  for i in "${!dirs[@]}"; do
+    rm -rf "$work/$i/data"; mkdir -p "$work/$i/data"
+    "${dirs[$i]}/invoker" standalone --data "$work/$i/data" --url "http://127.0.0.1:$((base_port + i))" \
+      --runtime "${runtimes[$i]}" --user-memory 4096 >"$work/$i/invoker.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!dirs[@]}"; do
+    until grep -q ', auth ' "$work/$i/invoker.log" 2>/dev/null; do sleep 0.05; done
+  done
+  # The stem cells the invoker keeps: what it has once its start settled.
+  sleep 1
+  for i in "${!dirs[@]}"; do stems[$i]=$(prewarmed $((base_port + i))); done
+}
+stop_invokers() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  pids=()
+}
+
+batch=${BATCH:-10}
 for a in $(seq 1 "$n"); do
+  if (( (a - 1) % batch == 0 )); then
+    stop_invokers
+    start_invokers
+    for i in "${!dirs[@]}"; do echo "actions $a..: ${labels[$i]} ${dirs[$i]}, runtime ${runtimes[$i]}, ${stems[$i]} stem cell(s)"; done
+  fi
   for i in "${!dirs[@]}"; do
     port=$((base_port + i))
     auth=$(awk '/, auth /{print $4}' "$work/$i/invoker.log")
