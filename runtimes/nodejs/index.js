@@ -7,6 +7,7 @@ const { isolateEnvironment } = require('./lib/env-isolation');
 const { createLogCapture } = require('./lib/log-capture');
 const { ActionService } = require('./lib/action-service');
 const { createHttpServer } = require('./lib/http-server');
+const { warmUp } = require('./lib/warm-up');
 
 let config;
 try {
@@ -27,15 +28,18 @@ server.on('error', (error) => {
   process.exit(1);
 });
 
-if (config.socket !== undefined) {
-  removeStaleSocket(config.socket);
-  server.listen(config.socket);
-} else {
-  server.listen(config.port, config.host, () => {
-    // With port 0 the caller cannot know the port: announce it, before any other output.
-    if (config.port === 0) process.stdout.write(`OW_RUNTIME_LISTENING ${server.address().port}\n`);
-  });
-}
+// Listening only once warm: whoever connects first, the stem cell's pool included, finds the first request's costs paid.
+warmUp().then(() => {
+  if (config.socket !== undefined) {
+    removeStaleSocket(config.socket);
+    server.listen(config.socket);
+  } else {
+    server.listen(config.port, config.host, () => {
+      // With port 0 the caller cannot know the port: announce it, before any other output.
+      if (config.port === 0) process.stdout.write(`OW_RUNTIME_LISTENING ${server.address().port}\n`);
+    });
+  }
+});
 
 // Stopped politely, exit normally so that 'exit' handlers (work directory removal) run.
 process.once('SIGTERM', () => process.exit(143));

@@ -144,3 +144,14 @@ test('while an init is in progress another init answers 403 System not ready, st
   assert.equal((await first).status, 200);
   assert.deepEqual((await rt.run()).body, { loaded: true });
 });
+
+test('the warm-up at start leaves no trace: no output, no variable, the first init and run as in a fresh process', async (t) => {
+  const rt = await startRuntime(t);
+  const init = await rt.init({ code: 'const seen = Object.keys(process.env).filter((k) => k.startsWith("__OW_")); function main() { return { seen }; }' });
+  assert.equal(init.status, 200);
+  assert.deepEqual((await rt.run({})).body, { seen: [] });
+  await rt.waitFor('stderr', (text) => text.includes(`${SENTINEL}\n`));
+  // A successful init writes no sentinel; the run writes one on each stream.
+  assert.equal(rt.output('stdout'), `${SENTINEL}\n`);
+  assert.equal(rt.output('stderr'), `${SENTINEL}\n`);
+});

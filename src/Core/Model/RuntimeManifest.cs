@@ -32,7 +32,8 @@ public sealed class RuntimeManifest
 
     /// <summary>
     /// The manifest of a start without <c>RUNTIMES_MANIFEST</c>: the nodejs family, every kind run by this invoker's own
-    /// Node.js runtime (its image with Docker), no stem cell.
+    /// Node.js runtime (its image with Docker), and the stem cells of OpenWhisk's own runtimes.json: 2 × 256 MB of the
+    /// default kind, nodejs:20, so that a new action of the default kind and memory skips the runtime's start (docs/pool.md).
     /// </summary>
     public static RuntimeManifest Local { get; } = Build(
         [new("nodejs", [.. new[] { "nodejs:14", "nodejs:16", "nodejs:18", "nodejs:20", "nodejs:22" }.Select(kind => new RuntimeKind
@@ -40,6 +41,7 @@ public sealed class RuntimeManifest
             Kind = kind,
             Image = new RuntimeImageName { Name = "local" },
             Default = kind == "nodejs:20",
+            StemCells = kind == "nodejs:20" ? [new RuntimeStemCell { InitialCount = 2, Memory = ByteSize.FromMegabytes(256) }] : null,
         })])],
         [],
         out _)!;

@@ -129,11 +129,8 @@ public sealed partial class ContainerPool
                 bool acquired = proxy.Slots.TryAcquire();
                 Debug.Assert(acquired, "a fresh stem cell has free slots");
 
-                // Keep the configured number of stem cells.
-                if (Options.Prewarm.FirstOrDefault(p => p.Kind == proxy.Kind && p.MemoryMegabytes == proxy.MemoryMegabytes && p.Concurrent == proxy.Concurrent) is { } config)
-                {
-                    TryStartStemCell(config);
-                }
+                // Keep the configured number of stem cells; the replacement's process starts once this activation is done.
+                TopUpStemCellsLocked(after: proxy.FirstActivationDone);
 
                 return proxy;
             }
@@ -158,19 +155,25 @@ public sealed partial class ContainerPool
     }
 
     /// <summary>
-    /// Removes idle containers, least recently used first, until <paramref name="memory"/> fits. Only
+    /// Removes idle containers, least recently used first, then stem cells, until <paramref name="memory"/> fits. Only
     /// containers with nothing in flight go; their memory counts as free once they are destroyed.
     /// </summary>
     /// <remarks>
     /// Never one of <paramref name="key"/>'s own: its slots are freed without the lock, so one can turn idle between the
     /// warm path's miss and this scan, and removing it to start another container for the same action would waste a cold
     /// start. Its release retries the buffer as soon as this drain lets go of the lock, and the warm path takes it then.
+    /// Stem cells go last, and only when that makes room: one that no action of its kind and memory came to take must not
+    /// keep an activation of another waiting for ever (stem cells are on by default, docs/pool.md). It is started again
+    /// once memory is back and nothing waits (<see cref="DestroyAndReleaseMemoryAsync"/>).
     /// </remarks>
     private bool EvictLocked(int memory, PoolKey key)
     {
-        long reclaimable = 0;
+        // Containers already being destroyed give their memory back soon: counted, so that a retry of the head before
+        // they are gone does not evict more than it needs.
+        long reclaimable = _all.Where(p => p.State == ProxyState.Removed).Sum(p => (long)p.MemoryMegabytes);
         var victims = new List<ContainerProxy>();
-        foreach (ContainerProxy proxy in _all.Where(p => p.State is ProxyState.Ready or ProxyState.Paused && p.IsStarted && p.Slots.InFlight == 0 && p.Key != key).OrderBy(p => p.LastUsed))
+        IEnumerable<ContainerProxy> idle = _all.Where(p => p.State is ProxyState.Ready or ProxyState.Paused && p.IsStarted && p.Slots.InFlight == 0 && p.Key != key).OrderBy(p => p.LastUsed);
+        foreach (ContainerProxy proxy in idle.Concat(_all.Where(p => p.State == ProxyState.Prewarmed)))
         {
             if (_memoryInUse - reclaimable + memory <= Options.UserMemoryMegabytes)
             {

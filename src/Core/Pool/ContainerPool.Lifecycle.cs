@@ -6,15 +6,24 @@ namespace Perf.Invoker.Pool;
 
 public sealed partial class ContainerPool
 {
-    private void TryStartStemCell(PrewarmConfig config)
+    /// <summary>Starts the stem cells missing from each prewarm config's count, as far as memory allows.</summary>
+    /// <param name="after">
+    /// Their processes start once this is done (the first activation of a stem cell just taken), or when one of them is
+    /// taken, or after <see cref="s_backfillDelayLimit"/>; their memory is reserved now. Null: at once.
+    /// </param>
+    private void TopUpStemCellsLocked(Task? after = null)
     {
-        if (_memoryInUse + config.MemoryMegabytes <= Options.UserMemoryMegabytes)
+        foreach (PrewarmConfig config in Options.Prewarm)
         {
-            StartContainerLocked(null, config.Kind, config.MemoryMegabytes, config.Concurrent);
+            int missing = config.Count - _all.Count(p => p.State == ProxyState.Prewarmed && p.Kind == config.Kind && p.MemoryMegabytes == config.MemoryMegabytes && p.Concurrent == config.Concurrent);
+            for (; missing > 0 && _memoryInUse + config.MemoryMegabytes <= Options.UserMemoryMegabytes; missing--)
+            {
+                StartContainerLocked(null, config.Kind, config.MemoryMegabytes, config.Concurrent, after);
+            }
         }
     }
 
-    private ContainerProxy StartContainerLocked(PoolKey? key, string kind, int memory, bool concurrent)
+    private ContainerProxy StartContainerLocked(PoolKey? key, string kind, int memory, bool concurrent, Task? after = null)
     {
         long id = ++_nextId;
         var spec = new ContainerSpec
@@ -24,8 +33,11 @@ public sealed partial class ContainerPool
             MemoryMegabytes = memory,
             Concurrency = concurrent ? Math.Max(key?.Concurrency ?? 2, 2) : 1,
         };
-        Task<IContainer> started = Task.Run(() => _factory.CreateAsync(spec, CancellationToken.None).AsTask());
-        var proxy = new ContainerProxy(this, id, key, kind, memory, concurrent, started);
+        TaskCompletionSource<bool>? gate = after is null ? null : new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<IContainer> started = gate is null
+            ? Task.Run(() => _factory.CreateAsync(spec, CancellationToken.None).AsTask())
+            : StartAfterAsync(spec, after!, gate.Task);
+        var proxy = new ContainerProxy(this, id, key, kind, memory, concurrent, started, gate);
         _all.Add(proxy);
         _memoryInUse += memory;
         Debug.Assert(_memoryInUse <= Options.UserMemoryMegabytes, "memory in use never exceeds userMemory (docs/architecture.md §3 invariant 4)");
@@ -39,6 +51,23 @@ public sealed partial class ContainerPool
             }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return proxy;
+    }
+
+    /// <summary>
+    /// A backfilled stem cell's start: a runtime starting takes a core for tens of milliseconds, and on a small machine the
+    /// cold start that took the stem cell it replaces would wait for that core (docs/pool.md, "Stem cells").
+    /// </summary>
+    /// <param name="gate">True when the stem cell is taken meanwhile (start now), false when it is removed (never start).</param>
+    private async Task<IContainer> StartAfterAsync(ContainerSpec spec, Task after, Task<bool> gate)
+    {
+        // Always off the caller's thread: it holds the pool lock.
+        await Task.WhenAny(after, gate, Task.Delay(s_backfillDelayLimit, _time)).ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
+        if (gate.IsCompleted && !gate.Result)
+        {
+            throw new OperationCanceledException("the stem cell was removed before it started");
+        }
+
+        return await _factory.CreateAsync(spec, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static string Sanitize(string name) => string.Create(name.Length, name, static (span, n) =>
@@ -80,6 +109,7 @@ public sealed partial class ContainerPool
             proxy.Slots.Close();
         }
 
+        proxy.OnActivationDone();
         SlotTransitions transitions = proxy.Slots.Release();
         if ((transitions & SlotTransitions.Drained) != 0)
         {
@@ -103,6 +133,7 @@ public sealed partial class ContainerPool
     /// <summary>Returns a slot that was never used, without retrying the buffer (capacity did not grow for anyone).</summary>
     private void GiveBack(ContainerProxy proxy)
     {
+        proxy.OnActivationDone();
         SlotTransitions transitions = proxy.Slots.Release();
         if ((transitions & SlotTransitions.Drained) != 0)
         {
@@ -150,6 +181,13 @@ public sealed partial class ContainerPool
             }
 
             DrainLocked();
+
+            // Memory came back and nothing waits: stem cells missing since one was evicted (EvictLocked) start again. Not
+            // after a failed start, or a broken runtime would be started again and again.
+            if (proxy.IsStarted && _buffer.Count == 0 && !_disposed)
+            {
+                TopUpStemCellsLocked();
+            }
         }
     }
 

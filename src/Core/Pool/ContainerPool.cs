@@ -23,6 +23,9 @@ public sealed partial class ContainerPool : IAsyncDisposable, IContainerProxyOwn
     // A rescheduled activation ran nowhere; retrying forever could spin if every container refuses.
     private const int MaxAttempts = 3;
 
+    /// <summary>The longest a stem cell's replacement waits for the first activation of the one taken (a long action's run).</summary>
+    private static readonly TimeSpan s_backfillDelayLimit = TimeSpan.FromSeconds(1);
+
     private readonly IContainerFactory _factory;
     private readonly TimeProvider _time;
 
@@ -63,13 +66,7 @@ public sealed partial class ContainerPool : IAsyncDisposable, IContainerProxyOwn
         _time = time ?? TimeProvider.System;
         lock (_gate)
         {
-            foreach (PrewarmConfig prewarm in options.Prewarm)
-            {
-                for (int i = 0; i < prewarm.Count; i++)
-                {
-                    TryStartStemCell(prewarm);
-                }
-            }
+            TopUpStemCellsLocked();
         }
     }
 

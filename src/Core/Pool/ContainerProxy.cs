@@ -43,9 +43,19 @@ public sealed partial class ContainerProxy
     /// <summary>The last pause or resume; the next transition and every /run wait for it.</summary>
     private Task _transition = Task.CompletedTask;
 
-    internal ContainerProxy(IContainerProxyOwner owner, long id, PoolKey? key, string kind, int memoryMegabytes, bool concurrent, Task<IContainer> started)
+    /// <summary>
+    /// A backfilled stem cell's start waits on this besides the activation it follows (ContainerPool.StartAfterAsync): true
+    /// once the stem cell is taken (start now), false once it is removed (never start). Null for a container started at once.
+    /// </summary>
+    private readonly TaskCompletionSource<bool>? _startGate;
+
+    /// <summary>Set when the first activation given this container gives its slot back; backfilled stem cells start then.</summary>
+    private readonly TaskCompletionSource _firstActivationDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal ContainerProxy(IContainerProxyOwner owner, long id, PoolKey? key, string kind, int memoryMegabytes, bool concurrent, Task<IContainer> started, TaskCompletionSource<bool>? startGate = null)
     {
         _owner = owner;
+        _startGate = startGate;
         Id = id;
         Key = key;
         Kind = kind;
@@ -95,9 +105,28 @@ public sealed partial class ContainerProxy
     /// <summary>The container, once started (for tests and diagnostics).</summary>
     public IContainer? Container => _started.IsCompletedSuccessfully ? _started.Result : null;
 
+    internal Task FirstActivationDone => _firstActivationDone.Task;
+
     internal bool TrySetState(ProxyState from, ProxyState to) => Interlocked.CompareExchange(ref _state, (int)to, (int)from) == (int)from;
 
-    internal void SetState(ProxyState to) => Volatile.Write(ref _state, (int)to);
+    internal void SetState(ProxyState to)
+    {
+        Volatile.Write(ref _state, (int)to);
+        if (to == ProxyState.Removed)
+        {
+            // A backfilled stem cell removed before its start is never started.
+            _startGate?.TrySetResult(false);
+        }
+    }
+
+    /// <summary>An activation given this container is done with it (its slot is about to be returned).</summary>
+    internal void OnActivationDone()
+    {
+        if (!_firstActivationDone.Task.IsCompleted)
+        {
+            _firstActivationDone.TrySetResult();
+        }
+    }
 
     /// <summary>Turns a stem cell into a container of <paramref name="key"/> (pool lock held).</summary>
     internal void Specialize(PoolKey key)
@@ -106,6 +135,9 @@ public sealed partial class ContainerProxy
         Key = key;
         SetState(ProxyState.Ready);
         Slots.Resize(key.Concurrency);
+
+        // A backfilled stem cell taken before its start: its activation waits for nothing else.
+        _startGate?.TrySetResult(true);
     }
 
     /// <summary>Records a new activation (slot already taken) and disarms the idle timer.</summary>

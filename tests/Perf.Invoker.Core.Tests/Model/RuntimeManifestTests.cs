@@ -69,9 +69,9 @@ public sealed class RuntimeManifestTests
     }
 
     [Fact]
-    public void TheLocalManifest_KnowsTheNodejsKinds_AndPrewarmsNothing()
+    public void TheLocalManifest_KnowsTheNodejsKinds_AndKeepsOpenWhisksStemCells()
     {
         Assert.Equal("nodejs:20", RuntimeManifest.Local.ResolveKind("nodejs:default"));
-        Assert.Empty(RuntimeManifest.Local.StemCells);
+        Assert.Equal(new StemCell("nodejs:20", 2, 256, null), Assert.Single(RuntimeManifest.Local.StemCells));
     }
 }

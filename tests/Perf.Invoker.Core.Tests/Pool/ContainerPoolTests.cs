@@ -286,6 +286,43 @@ public sealed class ContainerPoolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StemCellReplacement_HasItsMemoryAtOnce_ButStartsOnlyOnceTheActivationThatTookOneIsDone()
+    {
+        var run = new Gate();
+        _factory.Run = (_, _) => run.PassAsync(new RuntimeAnswer(200, "{}"));
+        ContainerPool pool = Pool(prewarm: [new PrewarmConfig("nodejs:20", 256, 1)]);
+        await Eventually.True(() => _factory.Created.Count == 1, "the stem cell starts");
+
+        Task<ActivationRun> first = Run(pool, Action());
+        await Eventually.True(() => run.Waiting == 1, "the activation runs in the stem cell");
+
+        Assert.Equal(512, pool.MemoryInUseMegabytes);
+        Assert.Single(_factory.Created);
+        run.Release();
+        Assert.True((await first).Response.IsSuccess);
+        await Eventually.True(() => _factory.Created.Count == 2, "the replacement starts once the activation is done");
+    }
+
+    [Fact]
+    public async Task StemCellReplacement_TakenBeforeItStarted_StartsAtOnceForItsActivation()
+    {
+        var run = new Gate();
+        _factory.Run = (_, _) => run.PassAsync(new RuntimeAnswer(200, "{}"));
+        ContainerPool pool = Pool(prewarm: [new PrewarmConfig("nodejs:20", 256, 1)]);
+        await Eventually.True(() => _factory.Created.Count == 1, "the stem cell starts");
+
+        Task<ActivationRun> first = Run(pool, Action(name: "first"));
+        await Eventually.True(() => run.Waiting == 1, "the first activation holds the stem cell");
+        Task<ActivationRun> second = Run(pool, Action(name: "second"));
+        await Eventually.True(() => run.Waiting == 2, "the second runs in the replacement, while the first still holds its own");
+
+        run.Release(2);
+        Assert.True((await first).Response.IsSuccess);
+        Assert.True((await second).Response.IsSuccess);
+        Assert.Equal(1, _factory.Created[1].RunCount);
+    }
+
+    [Fact]
     public async Task StemCell_OfAnotherMemorySize_IsNotUsed()
     {
         ContainerPool pool = Pool(prewarm: [new PrewarmConfig("nodejs:20", 128, 1)]);
@@ -295,6 +332,31 @@ public sealed class ContainerPoolTests : IAsyncLifetime
 
         Assert.Equal(0, _factory.Created[0].RunCount);
         Assert.Equal(2, _factory.Created.Count);
+    }
+
+    [Fact]
+    public async Task StemCell_IsEvictedLast_ForAnActionThatFindsNoOtherRoom_AndStartsAgainOnceMemoryIsBack()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        ContainerPool pool = Pool(userMemory: 640, time: time, prewarm: [new PrewarmConfig("nodejs:20", 256, 2)]);
+        await Eventually.True(() => _factory.Created.Count == 2, "the stem cells start");
+        await Run(pool, Action(name: "idle", memory: 128));
+        ScriptedContainer idle = _factory.Created[2];
+
+        // 512 MB of stem cells and 128 MB idle: the idle container goes first, and that is not enough.
+        ActivationRun run = await Run(pool, Action(name: "big", memory: 384));
+
+        Assert.True(run.Response.IsSuccess);
+        Assert.True(idle.IsDestroyed);
+        Assert.Equal(1, _factory.Created.Count(c => c.IsDestroyed && c.InitCount == 0));
+        Assert.Single(pool.Containers, c => c.State == ProxyState.Prewarmed);
+
+        // The big container goes after its idle timeout; with its memory back, the evicted stem cell starts again.
+        time.Advance(TimeSpan.FromSeconds(10));
+        time.Advance(TimeSpan.FromMinutes(10));
+        await Eventually.True(() => _factory.Created.Count == 5, "the evicted stem cell starts again");
+        Assert.Equal(2, pool.Containers.Count(c => c.State == ProxyState.Prewarmed));
+        Assert.Equal(512, pool.MemoryInUseMegabytes);
     }
 
     [Fact]

@@ -277,6 +277,13 @@ public sealed class OpenWhiskSettingsTests
     }
 
     [Fact]
+    public void WithoutAManifest_TheLocalRuntimeNamesNoImage_AndKeepsOpenWhisksStemCells()
+    {
+        Assert.Empty(ActionRuntimes.Local.Images);
+        Assert.Equal([new Perf.Invoker.Pool.PrewarmConfig("nodejs:20", 256, 2)], ActionRuntimes.Local.Prewarm);
+    }
+
+    [Fact]
     public void WhatIsSetAndNotActedOn_IsNamedOnce()
     {
         ServeSettings settings = Parse(With(new()
