@@ -108,7 +108,7 @@ stats() { sort -n "$1" | awk '{ v[NR] = $1 * 1000 } END {
   n = NR; p50 = v[int((n + 1) / 2)]; p90 = v[int(n * 0.9 + 0.999)];
   printf "p50 %6.1f ms  p90 %6.1f ms  max %6.1f ms  (n %d)\n", p50, p90, v[n], n }'; }
 echo "first (cold) and second (warm) blocking invoke of $n new actions (curl time_total):"
-cpu() { awk -v hz="$hz" -v note="$2" '{ t += $1 } END { printf "CPU %.1f ms per invoke, invoker and runtimes%s\n", t * 1000 / hz / NR, note }' "$1"; }
+cpu() { awk -v hz="$hz" -v note="${2-}" '{ t += $1 } END { printf "CPU %.1f ms per invoke, invoker and runtimes%s\n", t * 1000 / hz / NR, note }' "$1"; }
 for i in "${!dirs[@]}"; do
   printf '  %-5s cold ' "${labels[$i]}"; stats "$work/$i/times"
   printf '  %-5s warm ' "${labels[$i]}"; stats "$work/$i/warm"

@@ -190,8 +190,24 @@ internal static class ServeLoad
     }
 
     /// <summary>Sends <paramref name="count"/> non-blocking activations open loop: <paramref name="rate"/> a second in 10 ms slices, whatever the answers do.</summary>
+    /// <exception cref="InvalidOperationException">The broker did not take every message: the acks could never all come.</exception>
     private static async Task SendAsync(IProducer<Null, byte[]> producer, string[] topics, int count, int rate, int actions, string[] revisions)
     {
+        int failed = 0, delivered = 0;
+        string? firstError = null;
+        void Report(DeliveryReport<Null, byte[]> report)
+        {
+            if (report.Error.IsError)
+            {
+                Interlocked.CompareExchange(ref firstError, report.Error.Reason, null);
+                Interlocked.Increment(ref failed);
+            }
+            else
+            {
+                Interlocked.Increment(ref delivered);
+            }
+        }
+
         long startMillis = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var clock = Stopwatch.StartNew();
         for (int sent = 0; sent < count;)
@@ -202,13 +218,17 @@ internal static class ServeLoad
                 int action = sent % actions;
                 string revision = revisions[action].Length == 0 ? "null" : $"\"{revisions[action]}\"";
                 string message = $$$"""{"transid":["bench{{{sent}}}",{{{startMillis}}}],"action":{"path":"guest","name":"noop{{{action}}}","version":"0.0.1"},"revision":{{{revision}}},"user":{"subject":"guest","namespace":{"name":"guest","uuid":"23bc46b1-71f6-4ed5-8c54-816aa4f8c502"},"authkey":{"api_key":"23bc46b1-71f6-4ed5-8c54-816aa4f8c502:123zO3xZCLrMN6v2BKK1dXYFpXlPkccOFqm12CdAsMgRU4VrNZ9lyGVCGuMDGIwP"},"rights":["READ","PUT","DELETE","ACTIVATE"],"limits":{}},"activationId":"{{{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}}}","rootControllerIndex":{"asString":"0","instanceType":"controller"},"blocking":false,"content":{"i":{{{sent}}}},"initArgs":[],"lockedArgs":{}}""";
-                producer.Produce(topics[sent % topics.Length], new Message<Null, byte[]> { Value = Encoding.UTF8.GetBytes(message) });
+                producer.Produce(topics[sent % topics.Length], new Message<Null, byte[]> { Value = Encoding.UTF8.GetBytes(message) }, Report);
             }
 
             await Task.Delay(10);
         }
 
         producer.Flush(TimeSpan.FromSeconds(30));
+        if (Volatile.Read(ref delivered) != count)
+        {
+            throw new InvalidOperationException($"the broker took {delivered} of {count} activation messages ({failed} failed: {firstError ?? "not delivered within the flush"}): the load, not the invoker, fell short");
+        }
     }
 
     /// <summary>An action as OpenWhisk's controller writes a small one: its code inline as <c>mem:</c> (docs/cluster.md).</summary>
