@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -96,6 +97,8 @@ public sealed class SqliteActivationQueue
         }, cancellationToken);
         return delete.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(delete);
 
+        // Group-committed writes complete asynchronously: the state machine of this await is pooled, not allocated per write.
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         static async ValueTask AwaitAsync(ValueTask<int> pending) => await pending.ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Perf.Invoker.Buffers;
@@ -38,6 +39,8 @@ public sealed class SqliteActivationStore : IActivationStore
         ValueTask<bool> insert = TryStoreAsync(record, cancellationToken);
         return insert.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(insert);
 
+        // Group-committed writes complete asynchronously: the state machine of this await is pooled, not allocated per write.
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         static async ValueTask AwaitAsync(ValueTask<bool> pending) => await pending.ConfigureAwait(false);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Perf.Invoker.Store;
 
@@ -51,6 +52,8 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
 
     /// <summary>Appends an activation message; when this completes the message survives a crash of the process.</summary>
     /// <returns>The message's sequence number (its offset in the feed).</returns>
+    /// <remarks>The group commit answers asynchronously, so this await's state machine is pooled rather than allocated per activation.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<long> EnqueueAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         long sequence = await _queue.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
