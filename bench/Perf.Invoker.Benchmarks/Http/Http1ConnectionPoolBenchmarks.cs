@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using BenchmarkDotNet.Attributes;
@@ -207,25 +206,10 @@ public class Http1ConnectionPoolBenchmarks
             {
                 for (int i = 0; i < _requestsPerWorker; i++)
                 {
-                    // The lean way to use HttpClient: the body serialized into a buffer this worker reuses (as the
-                    // pool's body writer serializes into the connection's), headers-read, answer drained into a
-                    // reused buffer.
-                    _body.CopyTo(bodyBuffer, 0);
-                    using var content = new ReadOnlyMemoryContent(bodyBuffer);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                    using var request = new HttpRequestMessage(HttpMethod.Post, _uri) { Content = content };
-                    using HttpResponseMessage response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                    using Stream stream = await response.Content.ReadAsStreamAsync();
-                    int total = 0;
-                    int read;
-                    while ((read = await stream.ReadAsync(readBuffer)) > 0)
+                    (HttpStatusCode status, int total) = await HttpClientDriver.PostLeanAsync(_client, _uri, _body, bodyBuffer, readBuffer);
+                    if (status != HttpStatusCode.OK || total != BenchmarkHttpServer.ResponseBody.Length)
                     {
-                        total += read;
-                    }
-
-                    if (response.StatusCode != HttpStatusCode.OK || total != BenchmarkHttpServer.ResponseBody.Length)
-                    {
-                        throw new InvalidOperationException($"Request failed: {response.StatusCode}");
+                        throw new InvalidOperationException($"Request failed: {status}");
                     }
                 }
             }

@@ -122,6 +122,29 @@ internal static class HttpClientDriver
         return (Interlocked.Read(ref progress.Completed), cpu.UserTime, cpu.PrivilegedTime, Stopwatch.GetTimestamp(), GC.GetTotalAllocatedBytes(precise: true));
     }
 
+    /// <summary>
+    /// One POST the lean way to use HttpClient: the body copied into a buffer the worker reuses (as the pool's body writer
+    /// copies it into the request buffer), headers-read, the answer drained into a reused buffer.
+    /// </summary>
+    /// <returns>The status and the answer's length.</returns>
+    internal static async Task<(HttpStatusCode Status, int Length)> PostLeanAsync(HttpClient http, Uri target, byte[] body, byte[] bodyBuffer, byte[] readBuffer)
+    {
+        body.CopyTo(bodyBuffer, 0);
+        using var content = new ReadOnlyMemoryContent(bodyBuffer);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = content };
+        using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using Stream stream = await response.Content.ReadAsStreamAsync();
+        int total = 0;
+        int read;
+        while ((read = await stream.ReadAsync(readBuffer)) > 0)
+        {
+            total += read;
+        }
+
+        return (response.StatusCode, total);
+    }
+
     private static async Task PoolWorkerAsync(Http1ConnectionPool pool, Http1RequestHead head, byte[] body, Progress progress)
     {
         try
@@ -155,22 +178,10 @@ internal static class HttpClientDriver
         {
             while (!progress.Stop)
             {
-                body.CopyTo(bodyBuffer, 0);
-                using var content = new ReadOnlyMemoryContent(bodyBuffer);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                using var request = new HttpRequestMessage(HttpMethod.Post, target) { Content = content };
-                using HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                using Stream stream = await response.Content.ReadAsStreamAsync();
-                int total = 0;
-                int read;
-                while ((read = await stream.ReadAsync(readBuffer)) > 0)
+                (HttpStatusCode status, int total) = await PostLeanAsync(http, target, body, bodyBuffer, readBuffer);
+                if (status != HttpStatusCode.OK || total == 0)
                 {
-                    total += read;
-                }
-
-                if (response.StatusCode != HttpStatusCode.OK || total == 0)
-                {
-                    throw new InvalidOperationException($"Request failed: {response.StatusCode}");
+                    throw new InvalidOperationException($"Request failed: {status}");
                 }
 
                 Interlocked.Increment(ref progress.Completed);
