@@ -85,14 +85,32 @@ public sealed class SqliteGroupCommitTests
         using var gate = new ManualResetEventSlim();
         ValueTask<bool> holder = HoldWriterAsync(temp.Database, gate);
         await WaitUntilHeldAsync(temp.Database);
-        ValueTask<long> queued = queue.EnqueueAsync("queued"u8.ToArray());
+        var queued = new List<ValueTask<long>> { queue.EnqueueAsync("queued"u8.ToArray()) };
 
+        // Dispose waits for the held writer; the writer is released only once disposal has begun, which a new write
+        // shows by throwing at once (the writes queued while probing are queued ones too).
         Task dispose = Task.Run(temp.Dispose);
+        await Eventually.True(() =>
+        {
+            try
+            {
+                queued.Add(queue.EnqueueAsync("probe"u8.ToArray()));
+                return false;
+            }
+            catch (ObjectDisposedException)
+            {
+                return true;
+            }
+        }, "disposal has begun");
         gate.Set();
         await holder;
         await dispose;
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await queued);
+        foreach (ValueTask<long> write in queued)
+        {
+            await Assert.ThrowsAsync<ObjectDisposedException>(async () => await write);
+        }
+
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await queue.EnqueueAsync("late"u8.ToArray()));
     }
 
