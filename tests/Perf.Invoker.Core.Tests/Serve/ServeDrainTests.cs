@@ -113,7 +113,7 @@ public sealed class ServeDrainTests(KafkaMockBrokerFixture broker, ITestOutputHe
         return found;
     }
 
-    /// <summary>A topic of <see cref="Count"/> one-second activations, a serve invoker on it, and what each execution wrote.</summary>
+    /// <summary>A topic of <see cref="Count"/> activations of 0.5 to 3 s, a serve invoker on it, and what each execution wrote.</summary>
     private sealed class DrainRun : IDisposable
     {
         private readonly KafkaMockBrokerFixture _broker;
