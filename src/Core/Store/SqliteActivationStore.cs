@@ -62,7 +62,7 @@ public sealed class SqliteActivationStore : IActivationStore
             record.ActivationId.TryFormat(id, out int idLength, default, null);
             scratch.Advance(idLength);
             int namespaceEnd = scratch.WrittenCount + WriteUtf8(scratch, record.Namespace);
-            int nameEnd = namespaceEnd + WriteUtf8(scratch, record.Name);
+            int nameEnd = namespaceEnd + WriteFilterName(scratch, record);
             JsonModel.Write(scratch, record);
             ReadOnlySpan<byte> bytes = scratch.WrittenSpan;
             sqlite3_stmt insert = session.Statement(InsertSql);
@@ -82,6 +82,33 @@ public sealed class SqliteActivationStore : IActivationStore
                 scratch.Trim(ScratchRetainLimit);
             }
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The name the list filters on, as OpenWhisk's activation view keys it: the action's name, or <c>P/NAME</c> for an
+    /// action in package P (its <c>path</c> annotation, <c>"ns/P/NAME"</c>, has three parts), so that <c>name=P/NAME</c> finds it.
+    /// </summary>
+    private static int WriteFilterName(PooledBufferWriter scratch, ActivationRecord record)
+    {
+        foreach (Parameter annotation in record.Annotations)
+        {
+            if (annotation.Key == "path")
+            {
+                ReadOnlySpan<byte> path = annotation.Value.Utf8.Span;
+                int first = path.IndexOf((byte)'/');
+                if (path.Length > 2 && path[0] == '"' && path[^1] == '"' && first > 0 && path[(first + 1)..].Count((byte)'/') == 1)
+                {
+                    ReadOnlySpan<byte> tail = path[(first + 1)..^1];
+                    tail.CopyTo(scratch.GetSpan(tail.Length));
+                    scratch.Advance(tail.Length);
+                    return tail.Length;
+                }
+
+                break;
+            }
+        }
+
+        return WriteUtf8(scratch, record.Name);
     }
 
     private static int WriteUtf8(PooledBufferWriter scratch, string value)

@@ -370,7 +370,7 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
             "the abandoned activation has a record",
             pollMilliseconds: 50);
 
-        JsonNode record = JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned"))!.AsArray().Single()!;
+        JsonNode record = JsonNode.Parse(await Guest.GetStringAsync("_/activations?name=abandoned&docs=true"))!.AsArray().Single()!;
         Assert.Equal(0, (int?)record["response"]!["statusCode"]);
         Assert.True((bool?)record["response"]!["result"]!["finished"]);
     }
