@@ -96,6 +96,12 @@ internal sealed class InvokeEndpoint(
             return null;
         }
 
+        if (FinalParameters.AreOverridden(action.Spec, resolved.Parameters, body))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.ParametersNotAllowed);
+            return null;
+        }
+
         if (InvocationContent.Merge(resolved.Parameters, body, out string? malformed) is not { } content)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.Malformed(malformed!));

@@ -118,6 +118,20 @@ public sealed class PackageApiTests(StandaloneFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task A_final_action_refuses_an_invoke_that_sets_a_parameter_it_or_its_package_defines()
+    {
+        const string Refused = "Request defines parameters that are not allowed (e.g., reserved properties).";
+        await SendAsync(Guest, HttpMethod.Put, "_/packages/locked", Package(Parameters(("fromPackage", "p"))));
+        await SendAsync(Guest, HttpMethod.Put, "_/actions/locked/final", ActionBody(Echo, $"\"parameters\":{Parameters(("own", "a"))},\"annotations\":[{{\"key\":\"final\",\"value\":true}}]"));
+
+        await AssertErrorAsync(Guest, HttpMethod.Post, "_/actions/locked/final?blocking=true", HttpStatusCode.BadRequest, Refused, """{"fromPackage":"x"}""");
+        await AssertErrorAsync(Guest, HttpMethod.Post, "_/actions/locked/final?blocking=true", HttpStatusCode.BadRequest, Refused, """{"own":"x"}""");
+        JsonNode result = await SendAsync(Guest, HttpMethod.Post, "_/actions/locked/final?blocking=true&result=true", """{"other":"x"}""");
+
+        Assert.Equal("""{"fromPackage":"p","own":"a","other":"x"}""", result.ToJsonString());
+    }
+
+    [Fact]
     public async Task The_default_package_names_the_actions_outside_any_package()
     {
         await SendAsync(Guest, HttpMethod.Put, "_/actions/default/plain", ActionBody(Echo));
