@@ -14,7 +14,12 @@ public sealed class SqliteActionSource(SqliteActionStore actions) : IActionSourc
         ArgumentNullException.ThrowIfNull(message);
         try
         {
-            StoredAction? stored = await actions.GetAsync(message.Action.Path, message.Action.Name, cancellationToken).ConfigureAwait(false);
+            // An action in a package has the path guest/P (as OpenWhisk addresses it) and is stored as guest, "P/NAME".
+            string path = message.Action.Path;
+            int slash = path.IndexOf('/');
+            StoredAction? stored = slash < 0
+                ? await actions.GetAsync(path, message.Action.Name, cancellationToken).ConfigureAwait(false)
+                : await actions.GetAsync(path[..slash], $"{path[(slash + 1)..]}/{message.Action.Name}", cancellationToken).ConfigureAwait(false);
             // OpenWhisk's answer to a missing document (docs/openwhisk.md §2): an application error, which a controller counts
             // as a success of the invoker; a whisk error would count against its health for the user's deleted action.
             return stored is null ? ActionLookup.NotFound : ActionLookup.Found(stored.Executable);

@@ -23,6 +23,10 @@ public sealed class SqliteActionStore
         """;
     private const string GetSql = "SELECT revision, spec FROM actions WHERE namespace = $namespace AND name = $name;";
     private const string ListSql = "SELECT name, revision, spec FROM actions WHERE namespace = $namespace ORDER BY name LIMIT $limit OFFSET $skip;";
+    // Package P's actions are the names from "P/" up to "P0" ('0' follows '/'): a range of the primary key.
+    private const string ListInPackageSql = "SELECT name, revision, spec FROM actions WHERE namespace = $namespace AND name > $from AND name < $to ORDER BY name LIMIT $limit OFFSET $skip;";
+    private const string CountSql = "SELECT count(*) FROM actions WHERE namespace = $namespace;";
+    private const string CountInPackageSql = "SELECT count(*) FROM actions WHERE namespace = $namespace AND name > $from AND name < $to;";
     private const string DeleteSql = "DELETE FROM actions WHERE namespace = $namespace AND name = $name;";
 
     private readonly SqliteDatabase _database;
@@ -123,6 +127,62 @@ public sealed class SqliteActionStore
             }
 
             return (IReadOnlyList<StoredAction>)actions;
+        }));
+    }
+
+    /// <summary>
+    /// The actions of <paramref name="package"/> in <paramref name="namespace"/> (those named "package/…") by name,
+    /// skipping <paramref name="skip"/>, at most <paramref name="limit"/>.
+    /// </summary>
+    /// <exception cref="StoreRecordException">One of the specs is unreadable.</exception>
+    public ValueTask<IReadOnlyList<StoredAction>> ListInPackageAsync(string @namespace, string package, int limit, int skip, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        ArgumentNullException.ThrowIfNull(package);
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(skip);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read((@namespace, package, limit, skip), static (session, query) =>
+        {
+            SqliteCommand list = session.Command(ListInPackageSql, "$namespace", "$from", "$to", "$limit", "$skip");
+            list.Parameters[0].Value = query.@namespace;
+            list.Parameters[1].Value = query.package + "/";
+            list.Parameters[2].Value = query.package + "0";
+            list.Parameters[3].Value = query.limit;
+            list.Parameters[4].Value = query.skip;
+            var actions = new List<StoredAction>();
+            using SqliteDataReader reader = list.ExecuteReader();
+            while (reader.Read())
+            {
+                actions.Add(Parse(query.@namespace, reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2)));
+            }
+
+            return (IReadOnlyList<StoredAction>)actions;
+        }));
+    }
+
+    /// <summary>How many actions <paramref name="namespace"/> has (packages' included), or <paramref name="package"/> has when given.</summary>
+    public ValueTask<long> CountAsync(string @namespace, string? package = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read((@namespace, package), static (session, query) =>
+        {
+            SqliteCommand count;
+            if (query.package is null)
+            {
+                count = session.Command(CountSql, "$namespace");
+                count.Parameters[0].Value = query.@namespace;
+            }
+            else
+            {
+                count = session.Command(CountInPackageSql, "$namespace", "$from", "$to");
+                count.Parameters[0].Value = query.@namespace;
+                count.Parameters[1].Value = query.package + "/";
+                count.Parameters[2].Value = query.package + "0";
+            }
+
+            return (long)count.ExecuteScalar()!;
         }));
     }
 

@@ -17,8 +17,11 @@ public sealed class SqliteActivationStore : IActivationStore
 {
     private const string InsertSql = "INSERT OR IGNORE INTO activations(id, namespace, name, start, record) VALUES(?1, ?2, ?3, ?4, ?5);";
     private const string FindSql = "SELECT record FROM activations WHERE id = $id;";
-    private const string ListSql = "SELECT id, record FROM activations WHERE namespace = $namespace ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
-    private const string ListByNameSql = "SELECT id, record FROM activations WHERE namespace = $namespace AND name = $name ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
+    // since and upto bound the start time, both inclusive, as OpenWhisk's view keys do (0 and long.MaxValue when absent).
+    private const string ListSql = "SELECT id, record FROM activations WHERE namespace = $namespace AND start >= $since AND start <= $upto ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
+    private const string ListByNameSql = "SELECT id, record FROM activations WHERE namespace = $namespace AND name = $name AND start >= $since AND start <= $upto ORDER BY start DESC, rowid DESC LIMIT $limit OFFSET $skip;";
+    private const string CountSql = "SELECT count(*) FROM activations WHERE namespace = $namespace AND start >= $since AND start <= $upto;";
+    private const string CountByNameSql = "SELECT count(*) FROM activations WHERE namespace = $namespace AND name = $name AND start >= $since AND start <= $upto;";
 
     /// <summary>
     /// A record carries the action's result two levels down (<c>response.result</c>) and a result may nest as deep
@@ -59,7 +62,7 @@ public sealed class SqliteActivationStore : IActivationStore
             record.ActivationId.TryFormat(id, out int idLength, default, null);
             scratch.Advance(idLength);
             int namespaceEnd = scratch.WrittenCount + WriteUtf8(scratch, record.Namespace);
-            int nameEnd = namespaceEnd + WriteUtf8(scratch, record.Name);
+            int nameEnd = namespaceEnd + WriteFilterName(scratch, record);
             JsonModel.Write(scratch, record);
             ReadOnlySpan<byte> bytes = scratch.WrittenSpan;
             sqlite3_stmt insert = session.Statement(InsertSql);
@@ -79,6 +82,33 @@ public sealed class SqliteActivationStore : IActivationStore
                 scratch.Trim(ScratchRetainLimit);
             }
         }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The name the list filters on, as OpenWhisk's activation view keys it: the action's name, or <c>P/NAME</c> for an
+    /// action in package P (its <c>path</c> annotation, <c>"ns/P/NAME"</c>, has three parts), so that <c>name=P/NAME</c> finds it.
+    /// </summary>
+    private static int WriteFilterName(PooledBufferWriter scratch, ActivationRecord record)
+    {
+        foreach (Parameter annotation in record.Annotations)
+        {
+            if (annotation.Key == "path")
+            {
+                ReadOnlySpan<byte> path = annotation.Value.Utf8.Span;
+                int first = path.IndexOf((byte)'/');
+                if (path.Length > 2 && path[0] == '"' && path[^1] == '"' && first > 0 && path[(first + 1)..].Count((byte)'/') == 1)
+                {
+                    ReadOnlySpan<byte> tail = path[(first + 1)..^1];
+                    tail.CopyTo(scratch.GetSpan(tail.Length));
+                    scratch.Advance(tail.Length);
+                    return tail.Length;
+                }
+
+                break;
+            }
+        }
+
+        return WriteUtf8(scratch, record.Name);
     }
 
     private static int WriteUtf8(PooledBufferWriter scratch, string value)
@@ -107,17 +137,22 @@ public sealed class SqliteActivationStore : IActivationStore
     /// newest first by start time, skipping <paramref name="skip"/> and returning at most <paramref name="limit"/>.
     /// </summary>
     /// <exception cref="StoreRecordException">One of the records is unreadable.</exception>
-    public ValueTask<IReadOnlyList<ActivationRecord>> ListAsync(string @namespace, string? name, int limit, int skip, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<ActivationRecord>> ListAsync(string @namespace, string? name, int limit, int skip, CancellationToken cancellationToken) =>
+        ListAsync(@namespace, name, limit, skip, since: 0, upto: long.MaxValue, cancellationToken);
+
+    /// <summary>As the other overload, only records that started from <paramref name="since"/> up to <paramref name="upto"/> (epoch ms, inclusive).</summary>
+    /// <exception cref="StoreRecordException">One of the records is unreadable.</exception>
+    public ValueTask<IReadOnlyList<ActivationRecord>> ListAsync(string @namespace, string? name, int limit, int skip, long since, long upto, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(@namespace);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(skip);
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_database.Read((@namespace, name, limit, skip), static (session, query) =>
+        return ValueTask.FromResult(_database.Read((@namespace, name, limit, skip, since, upto), static (session, query) =>
         {
             SqliteCommand list = query.name is null
-                ? session.Command(ListSql, "$namespace", "$limit", "$skip")
-                : session.Command(ListByNameSql, "$namespace", "$name", "$limit", "$skip");
+                ? session.Command(ListSql, "$namespace", "$since", "$upto", "$limit", "$skip")
+                : session.Command(ListByNameSql, "$namespace", "$name", "$since", "$upto", "$limit", "$skip");
             int index = 0;
             list.Parameters[index++].Value = query.@namespace;
             if (query.name is not null)
@@ -125,6 +160,8 @@ public sealed class SqliteActivationStore : IActivationStore
                 list.Parameters[index++].Value = query.name;
             }
 
+            list.Parameters[index++].Value = query.since;
+            list.Parameters[index++].Value = query.upto;
             list.Parameters[index++].Value = query.limit;
             list.Parameters[index].Value = query.skip;
             var records = new List<ActivationRecord>(Math.Min(query.limit, 64));
@@ -135,6 +172,29 @@ public sealed class SqliteActivationStore : IActivationStore
             }
 
             return (IReadOnlyList<ActivationRecord>)records;
+        }));
+    }
+
+    /// <summary>How many records <paramref name="namespace"/> has (of one action when <paramref name="name"/> is given) that started from <paramref name="since"/> up to <paramref name="upto"/>.</summary>
+    public ValueTask<long> CountAsync(string @namespace, string? name, long since, long upto, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(@namespace);
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_database.Read((@namespace, name, since, upto), static (session, query) =>
+        {
+            SqliteCommand count = query.name is null
+                ? session.Command(CountSql, "$namespace", "$since", "$upto")
+                : session.Command(CountByNameSql, "$namespace", "$name", "$since", "$upto");
+            int index = 0;
+            count.Parameters[index++].Value = query.@namespace;
+            if (query.name is not null)
+            {
+                count.Parameters[index++].Value = query.name;
+            }
+
+            count.Parameters[index++].Value = query.since;
+            count.Parameters[index].Value = query.upto;
+            return (long)count.ExecuteScalar()!;
         }));
     }
 

@@ -30,6 +30,12 @@ public sealed class SqliteDatabase : IDisposable
             revision INTEGER NOT NULL,
             spec BLOB NOT NULL,
             PRIMARY KEY(namespace, name)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS packages(
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            spec BLOB NOT NULL,
+            PRIMARY KEY(namespace, name)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS queue(
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             message BLOB NOT NULL);

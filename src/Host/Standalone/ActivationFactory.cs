@@ -19,7 +19,7 @@ internal sealed class ActivationFactory(TimeProvider time)
     {
         // A transaction id of its own, unrelated to the activation id, as the controller's are.
         Transid = new TransactionId { Id = ActivationId.NewId().ToString(), StartMillis = time.GetUtcNow().ToUnixTimeMilliseconds() },
-        Action = new FullyQualifiedEntityName { Path = action.Namespace, Name = action.Name, Version = action.Executable.Version },
+        Action = new FullyQualifiedEntityName { Path = action.Path, Name = action.EntityName, Version = action.Executable.Version },
         Revision = action.Revision.ToString(CultureInfo.InvariantCulture),
         User = new Identity
         {

@@ -109,3 +109,48 @@ internal sealed partial class ResponseDocument
         Size = response.Size,
     };
 }
+
+/// <summary>
+/// An activation in a list without <c>docs=true</c>: OpenWhisk's activation view summary, without response and logs
+/// but with the status code (once it ended).
+/// </summary>
+[JsonModel]
+internal sealed partial class ActivationSummaryDocument
+{
+    public required string Namespace { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Version { get; init; }
+
+    public required bool Publish { get; init; }
+
+    public required Parameter[] Annotations { get; init; }
+
+    public required ActivationId ActivationId { get; init; }
+
+    public required long Start { get; init; }
+
+    public long? End { get; init; }
+
+    public long? Duration { get; init; }
+
+    public ActivationId? Cause { get; init; }
+
+    public int? StatusCode { get; init; }
+
+    public static ActivationSummaryDocument Of(ActivationRecord record) => new()
+    {
+        Namespace = record.Namespace,
+        Name = record.Name,
+        Version = record.Version,
+        Publish = record.Publish,
+        Annotations = record.Annotations,
+        ActivationId = record.ActivationId,
+        Start = record.Start,
+        End = record.End != 0 ? record.End : null,
+        Duration = record.End != 0 ? record.End - record.Start : null,
+        Cause = record.Cause,
+        StatusCode = record.End != 0 ? record.Response.StatusCode : null,
+    };
+}

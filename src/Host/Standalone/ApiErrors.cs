@@ -10,6 +10,20 @@ internal static class ApiErrors
     public const string Internal = "An internal error occurred. The activation or request could not be completed.";
     public const string Disabled = "The invoker is disabled and takes no new activations.";
 
+    public const string ExecUndefined = "exec undefined";
+    public const string NotAllowedOnBinding = "Operation not permitted on package binding.";
+    public const string BindingDoesNotExist = "Binding references a package that does not exist.";
+    public const string PackageCannotBecomeBinding = "Resource is a package and cannot be converted into a binding.";
+    public const string BindingCannotReferenceBinding = "Cannot bind to another package binding.";
+    public const string DocsNotAllowedWithCount = "The parameter 'docs' is not permitted with 'count'.";
+    public const string ParametersNotAllowed = "Request defines parameters that are not allowed (e.g., reserved properties).";
+
+    public static string PackageNameIsReserved(string name) => $"Package name '{name}' is reserved.";
+
+    public static string PackageNotEmpty(long count) => $"Package not empty (contains {count} {(count == 1 ? "entity" : "entities")})";
+
+    public static string MalformedQuery(string name, string reason) => $"The query parameter '{name}' was malformed:\n{reason}";
+
     public static string Malformed(string reason) => $"The request content was malformed:\n{reason}";
 
     public static string TooLarge(long length, long limit) =>

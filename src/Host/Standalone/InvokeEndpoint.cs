@@ -14,7 +14,7 @@ namespace Perf.Invoker.Host.Standalone;
 /// or the result alone, once it completes) or not (202 with its id, also after the blocking wait; docs/openwhisk.md §7).
 /// </summary>
 internal sealed class InvokeEndpoint(
-    SqliteActionStore actions,
+    ActionResolver resolver,
     SqliteActivationStore records,
     EmbeddedActivationFeed feed,
     ActivationWaiters waiters,
@@ -80,7 +80,7 @@ internal sealed class InvokeEndpoint(
     /// </summary>
     private async ValueTask<Accepted?> AcceptAsync(HttpContext context, NamespaceKey key)
     {
-        if (await ActionEndpoints.FindAsync(actions, context, key) is not { } action)
+        if (await ActionEndpoints.FindAsync(resolver, context, key) is not { Action: { } action } resolved)
         {
             return null;
         }
@@ -96,7 +96,13 @@ internal sealed class InvokeEndpoint(
             return null;
         }
 
-        if (InvocationContent.Merge(action.Spec.Parameters, body, out string? malformed) is not { } content)
+        if (FinalParameters.AreOverridden(action.Spec, resolved.Parameters, body))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.ParametersNotAllowed);
+            return null;
+        }
+
+        if (InvocationContent.Merge(resolved.Parameters, body, out string? malformed) is not { } content)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.Malformed(malformed!));
             return null;
@@ -108,7 +114,7 @@ internal sealed class InvokeEndpoint(
             return null;
         }
 
-        // The action's default parameters ride in the message beside the request's: a message over what the handler
+        // The action's default parameters (its package's and binding's merged under its own) ride in the message beside the request's: a message over what the handler
         // reads would be accepted only to end as a whisk error, so it is refused here, before it is durable.
         ActivationMessage message = factory.Create(action, key, content, blocking);
         byte[] serialized = JsonModel.ToUtf8Bytes(message);

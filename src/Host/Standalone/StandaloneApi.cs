@@ -7,8 +7,10 @@ using Perf.Invoker.Store;
 namespace Perf.Invoker.Host.Standalone;
 
 /// <summary>
-/// The REST subset of docs/openwhisk.md §7 over the embedded store and feed: actions create/update/get/list/delete,
-/// invoke (blocking, non-blocking, result only, 202 after the blocking wait) and activations list/get/logs/result.
+/// The REST subset of docs/openwhisk.md §7 over the embedded store and feed: the information documents, actions
+/// create/update/get/list/delete (in packages too), invoke (blocking, non-blocking, result only, 202 after the blocking
+/// wait), packages and bindings, and activations list/get/logs/result. Every endpoint that addresses an action by name
+/// goes through the one <see cref="ActionResolver"/>.
 /// Every request carries basic auth; a key sees only its own namespace (<c>_</c> names it), another namespace
 /// in the path is 403 and another namespace's activation id is 404. Errors are OpenWhisk's JSON
 /// <c>{"error":…,"code":…}</c>, never a stack trace. This type routes and authorizes; the endpoint groups answer.
@@ -16,6 +18,8 @@ namespace Perf.Invoker.Host.Standalone;
 internal sealed class StandaloneApi(
     NamespaceKeys keys,
     SqliteActionStore actions,
+    SqlitePackageStore packages,
+    ActionResolver resolver,
     SqliteActivationStore records,
     EmbeddedActivationFeed feed,
     ActivationWaiters waiters,
@@ -23,8 +27,10 @@ internal sealed class StandaloneApi(
     Func<bool> isEnabled,
     TimeProvider? time = null)
 {
-    private readonly ActionEndpoints _actions = new(actions, validation);
-    private readonly InvokeEndpoint _invoke = new(actions, records, feed, waiters, new ActivationFactory(time ?? TimeProvider.System), isEnabled);
+    private readonly InfoEndpoints _info = new();
+    private readonly PackageEndpoints _packages = new(packages, actions);
+    private readonly ActionEndpoints _actions = new(actions, packages, resolver, validation);
+    private readonly InvokeEndpoint _invoke = new(resolver, records, feed, waiters, new ActivationFactory(time ?? TimeProvider.System), isEnabled);
     private readonly ActivationEndpoints _activations = new(records);
 
     private delegate Task AuthorizedHandler(HttpContext context, NamespaceKey key);
@@ -32,17 +38,26 @@ internal sealed class StandaloneApi(
     public void Map(IEndpointRouteBuilder app)
     {
         const string Namespace = "/api/v1/namespaces/{namespace}";
+        _info.Map(app);
         app.MapGet("/api/v1/namespaces", Authorized(ListNamespacesAsync, checkNamespace: false));
         app.MapGet(Namespace + "/actions", Authorized(_actions.ListAsync));
         app.MapPut(Namespace + "/actions/{name}", Authorized(_actions.PutAsync));
         app.MapGet(Namespace + "/actions/{name}", Authorized(_actions.GetAsync));
         app.MapDelete(Namespace + "/actions/{name}", Authorized(_actions.DeleteAsync));
         app.MapPost(Namespace + "/actions/{name}", Authorized(_invoke.InvokeAsync));
+        app.MapPut(Namespace + "/actions/{package}/{name}", Authorized(_actions.PutAsync));
+        app.MapGet(Namespace + "/actions/{package}/{name}", Authorized(_actions.GetAsync));
+        app.MapDelete(Namespace + "/actions/{package}/{name}", Authorized(_actions.DeleteAsync));
+        app.MapPost(Namespace + "/actions/{package}/{name}", Authorized(_invoke.InvokeAsync));
+        app.MapGet(Namespace + "/packages", Authorized(_packages.ListAsync));
+        app.MapPut(Namespace + "/packages/{name}", Authorized(_packages.PutAsync));
+        app.MapGet(Namespace + "/packages/{name}", Authorized(_packages.GetAsync));
+        app.MapDelete(Namespace + "/packages/{name}", Authorized(_packages.DeleteAsync));
         app.MapGet(Namespace + "/activations", Authorized(_activations.ListAsync));
         app.MapGet(Namespace + "/activations/{id}", Authorized(_activations.GetAsync));
         app.MapGet(Namespace + "/activations/{id}/logs", Authorized(_activations.GetLogsAsync));
         app.MapGet(Namespace + "/activations/{id}/result", Authorized(_activations.GetResultAsync));
-        // Packages, triggers, rules and anything else this subset does not serve: OpenWhisk's 404, in JSON.
+        // Anything else this subset does not serve: OpenWhisk's 404, in JSON.
         app.MapFallback(static context => ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, ApiErrors.NotFound));
     }
 
@@ -63,7 +78,8 @@ internal sealed class StandaloneApi(
                 return;
             }
 
-            if (checkNamespace && RequestReader.Route(context, "namespace") is var ns && ns != "_" && ns != key.Namespace)
+            // The namespace segment may carry a package (guest%2FP): its first part is the namespace.
+            if (checkNamespace && EntityPath.Root(RequestReader.Route(context, "namespace"), out _) is var ns && ns != "_" && ns != key.Namespace)
             {
                 await ApiResponses.ErrorAsync(context, StatusCodes.Status403Forbidden, ApiErrors.Forbidden);
                 return;
