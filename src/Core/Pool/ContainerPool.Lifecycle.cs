@@ -42,15 +42,43 @@ public sealed partial class ContainerPool
         _memoryInUse += memory;
         Debug.Assert(_memoryInUse <= Options.UserMemoryMegabytes, "memory in use never exceeds userMemory (docs/architecture.md §3 invariant 4)");
 
-        // A container that fails to start is removed at once when no activation holds it.
+        // A container that fails to start is removed at once when no activation holds it; one that started is watched
+        // for a runtime that exits by itself.
         _ = started.ContinueWith(t =>
         {
             if (t.IsFaulted && proxy.Slots.InFlight == 0)
             {
                 Remove(proxy);
             }
+            else if (t.IsCompletedSuccessfully)
+            {
+                _ = t.Result.Exited.ContinueWith(_ => OnExited(proxy), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return proxy;
+    }
+
+    /// <summary>
+    /// The runtime exited without the pool destroying it (killed from outside, the OOM killer, a crash between activations):
+    /// the container drains at once, so that its memory comes back and no activation is sent to a dead runtime, where it
+    /// would fail for something it did not do. Activations still in flight there end with their own outcome (docs/pool.md).
+    /// </summary>
+    private void OnExited(ContainerProxy proxy)
+    {
+        lock (_gate)
+        {
+            // Draining and Removed: the pool is already taking it away (a failure, a timeout, eviction, disposal).
+            if (proxy.State is ProxyState.Draining or ProxyState.Removed)
+            {
+                return;
+            }
+
+            proxy.SetState(ProxyState.Draining);
+            if ((proxy.Slots.Close() & SlotTransitions.Drained) != 0)
+            {
+                RemoveLocked(proxy);
+            }
+        }
     }
 
     /// <summary>

@@ -119,6 +119,13 @@ internal sealed class StandaloneInvoker : IAsyncDisposable
     /// <summary>SIGTERM without waiting for the exit: the graceful stop begins while the test goes on.</summary>
     public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)])!.WaitForExit();
 
+    /// <summary>Waits for the process to end by itself (after <see cref="Terminate"/>); its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        await _process.WaitForExitAsync().WaitAsync(timeout);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown, runtimes orphaned, whatever was in flight is cut off.</summary>
     public void Kill()
     {
