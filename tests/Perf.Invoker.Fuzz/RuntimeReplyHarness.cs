@@ -15,6 +15,12 @@ public static class RuntimeReplyHarness
 {
     private static readonly ActivationId s_id = ActivationId.NewId();
 
+    private static readonly Parameter[] s_annotations =
+    [
+        new() { Key = "path", Value = RawJson.FromString("guest/hello") },
+        new() { Key = "kind", Value = RawJson.FromString("nodejs:20") },
+    ];
+
     public static void Run(ReadOnlyMemory<byte> input)
     {
         if (input.Length < 2)
@@ -62,9 +68,12 @@ public static class RuntimeReplyHarness
             End = 2,
             Response = response.ToActivationResponse(),
             Version = "0.0.1",
+            Annotations = s_annotations,
             Duration = 1,
         };
         JsonContract.RoundTrips(record);
+        // The user event (OpenWhisk's EventMessage) reads the result for a statusCode.
+        ContractViolation.Unless(EventMessage.ForActivation(record, "invoker0", "fuzz", 1) is not null, "no user event for a record with a path and a kind");
         JsonContract.RoundTrips(new CombinedCompletionAndResultMessage
         {
             Transid = new TransactionId { Id = "fuzz", StartMillis = 1 },

@@ -131,16 +131,22 @@ public sealed class ActionClient : IDisposable
 
             if (ok)
             {
-                return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, RawJson.FromTrusted(body));
+                return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, Value(body));
             }
         }
         else if (ok && IsArray(body))
         {
-            return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, RawJson.FromTrusted(body));
+            return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, Value(body));
         }
 
         return ActionResponse.DeveloperError(ActionResponseKind.Answered, ActionMessages.InvalidRunResponse(Encoding.UTF8.GetString(body)));
     }
+
+    /// <summary>
+    /// The result is the JSON value alone: whitespace around it (a runtime's newline after the value) is no part of it, as
+    /// OpenWhisk, which parses the reply, keeps none; the record and a <c>result=true</c> answer carry the value only.
+    /// </summary>
+    private static RawJson Value(byte[] body) => RawJson.FromTrusted(body.AsMemory().Trim(" \t\r\n"u8));
 
     /// <summary>True when the body is one well-formed JSON object; <paramref name="error"/> is its top-level "error" member.</summary>
     private static bool TryReadObject(byte[] body, out RawJson? error)
