@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the parsers with AFL++ and SharpFuzz (tests/Perf.Invoker.Fuzz; docs/reliability.md, "Fuzzing"):
+# Fuzzes the parsers with AFL++ and SharpFuzz (tests/Perf.Invoker.Fuzz, the harnesses and their contracts; README.md, "Fuzzing"):
 #
 #   tests/fuzz/run.sh HARNESS|all SECONDS [--keep]
 #
