@@ -96,6 +96,29 @@ else
   done
 fi
 
+# --- Fuzzing, bounded: each harness of tests/Perf.Invoker.Fuzz under afl-fuzz for 20 s from its committed corpus
+# (tests/fuzz/run.sh); a crash or a hang fails it. The corpus itself is replayed in process with the core tests
+# (FuzzCorpusTests). AFL++ comes from Debian. ----------------------------------------------------------------------
+if [ $built = 1 ]; then
+  if need_deb afl-fuzz afl++; then
+    tests/fuzz/run.sh all 20 >"$OUT/fuzz.log" 2>&1
+    harnesses=0
+    while IFS= read -r line; do
+      harnesses=$((harnesses + 1))
+      if [[ "$line" == *" 0 crashes, 0 hangs" ]]; then
+        passed=$((passed + 1)); echo "fuzz $line"
+      else
+        failed=$((failed + 1)); echo "fuzz $line (tests/fuzz/.out/findings)"
+      fi
+    done < <(grep -E "^[a-z-]+: " "$OUT/fuzz.log")
+    if [ $harnesses = 0 ]; then
+      failed=$((failed + 1)); echo "fuzz: failed"; tail -20 "$OUT/fuzz.log"
+    fi
+  else
+    failed=$((failed + 1)); echo "fuzz: afl++ could not be installed"
+  fi
+fi
+
 # --- Debug pass: the Debug.Assert invariants, compiled out above, fire under the concurrency and fault tests -----
 # The core tests built in Debug, run on the in-process and real-runtime tests (Category=Unit|Process) but the
 # standalone ones (the invoker executable end to end: minutes, and no assert the others miss). A failed assert

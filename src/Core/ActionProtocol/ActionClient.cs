@@ -17,6 +17,13 @@ public sealed class ActionClient : IDisposable
     /// <summary>docs/openwhisk.md §5: a result over 1 MiB is an application error, truncated.</summary>
     public const int DefaultMaxResultLength = 1024 * 1024;
 
+    /// <summary>
+    /// The deepest reply taken as JSON: the blocking ack carries the result three levels down (message, its response,
+    /// the record's response), and what the invoker writes must read back at <see cref="JsonReader.DefaultMaxDepth"/>
+    /// (a record nested deeper is stored but cannot be read again). A deeper reply is a developer error, as unparsable.
+    /// </summary>
+    public const int MaxReplyDepth = JsonReader.DefaultMaxDepth - 3;
+
     private static readonly Http1BodyWriter<InitRequest> s_writeInit = static (body, request) => JsonModel.Write(body, request);
     private static readonly Http1BodyWriter<RunRequest> s_writeRun = static (body, request) => JsonModel.Write(body, request);
 
@@ -53,10 +60,7 @@ public sealed class ActionClient : IDisposable
             case Http1Outcome.Ok when response.StatusCode == 200:
                 return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, default);
             case Http1Outcome.Ok:
-                byte[] body = response.Body.ToArray();
-                return TryReadObject(body, out RawJson? error) && error is { } e
-                    ? new ActionResponse(ActionResponseKind.Answered, ActivationStatus.DeveloperError, ActionResponse.ErrorResult(e))
-                    : ActionResponse.DeveloperError(ActionResponseKind.Answered, ActionMessages.InvalidInitResponse(Encoding.UTF8.GetString(body)));
+                return MapInitFailure(response.Body.Span);
             case Http1Outcome.Timeout:
                 return ActionResponse.DeveloperError(ActionResponseKind.TimedOut, ActionMessages.TimedOut(timeout, duringInit: true));
             case Http1Outcome.Canceled:
@@ -75,7 +79,7 @@ public sealed class ActionClient : IDisposable
             case Http1Outcome.Ok when response.StatusCode == 503:
                 return new ActionResponse(ActionResponseKind.Reschedule, ActivationStatus.WhiskError, default);
             case Http1Outcome.Ok:
-                return MapRunReply(response);
+                return MapRunReply(response.StatusCode, response.Body.Span, response.IsBodyTruncated, response.ContentLength, _maxResultLength);
             case Http1Outcome.Timeout:
                 return ActionResponse.DeveloperError(ActionResponseKind.TimedOut, ActionMessages.TimedOut(timeout, duringInit: false));
             case Http1Outcome.Canceled:
@@ -90,24 +94,34 @@ public sealed class ActionClient : IDisposable
         }
     }
 
+    /// <summary>A /init answered with another status than 200: the runtime's "error" if it sent one, else its words verbatim.</summary>
+    internal static ActionResponse MapInitFailure(ReadOnlySpan<byte> reply)
+    {
+        byte[] body = reply.ToArray();
+        return TryReadObject(body, out RawJson? error) && error is { } e
+            ? new ActionResponse(ActionResponseKind.Answered, ActivationStatus.DeveloperError, ActionResponse.ErrorResult(e))
+            : ActionResponse.DeveloperError(ActionResponseKind.Answered, ActionMessages.InvalidInitResponse(Encoding.UTF8.GetString(body)));
+    }
+
     // docs/openwhisk.md §5: 200 + object → success, or application error if it has "error"; 200 + array →
     // success; non-200 → developer error (its "error" if present); unparsable → developer error;
-    // over the limit → application error, truncated.
-    private ActionResponse MapRunReply(in Http1Response response)
+    // over the limit → application error, truncated. Static, of the response's parts, so the fuzz harness
+    // (tests/Perf.Invoker.Fuzz) reaches it without a runtime.
+    internal static ActionResponse MapRunReply(int statusCode, ReadOnlySpan<byte> reply, bool isBodyTruncated, long contentLength, int maxResultLength)
     {
-        if (response.IsBodyTruncated || response.Body.Length > _maxResultLength)
+        if (isBodyTruncated || reply.Length > maxResultLength)
         {
-            long length = response.ContentLength > _maxResultLength ? response.ContentLength : _maxResultLength + 1L;
+            long length = contentLength > maxResultLength ? contentLength : maxResultLength + 1L;
             return new ActionResponse(
                 ActionResponseKind.Answered,
                 ActivationStatus.ApplicationError,
-                ActionResponse.ErrorResult(ActionMessages.Truncated(length, _maxResultLength)),
+                ActionResponse.ErrorResult(ActionMessages.Truncated(length, maxResultLength)),
                 (int)Math.Min(length, int.MaxValue));
         }
 
         // The record and the ack outlive the pooled response buffer: the result is copied once, here.
-        byte[] body = response.Body.ToArray();
-        bool ok = response.StatusCode == 200;
+        byte[] body = reply.ToArray();
+        bool ok = statusCode == 200;
         if (TryReadObject(body, out RawJson? error))
         {
             if (error is { } e)
@@ -117,16 +131,22 @@ public sealed class ActionClient : IDisposable
 
             if (ok)
             {
-                return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, RawJson.FromTrusted(body));
+                return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, Value(body));
             }
         }
         else if (ok && IsArray(body))
         {
-            return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, RawJson.FromTrusted(body));
+            return new ActionResponse(ActionResponseKind.Answered, ActivationStatus.Success, Value(body));
         }
 
         return ActionResponse.DeveloperError(ActionResponseKind.Answered, ActionMessages.InvalidRunResponse(Encoding.UTF8.GetString(body)));
     }
+
+    /// <summary>
+    /// The result is the JSON value alone: whitespace around it (a runtime's newline after the value) is no part of it, as
+    /// OpenWhisk, which parses the reply, keeps none; the record and a <c>result=true</c> answer carry the value only.
+    /// </summary>
+    private static RawJson Value(byte[] body) => RawJson.FromTrusted(body.AsMemory().Trim(" \t\r\n"u8));
 
     /// <summary>True when the body is one well-formed JSON object; <paramref name="error"/> is its top-level "error" member.</summary>
     private static bool TryReadObject(byte[] body, out RawJson? error)
@@ -139,7 +159,7 @@ public sealed class ActionClient : IDisposable
 
         try
         {
-            error = JsonModel.Read<RuntimeReply>(body).Error;
+            error = JsonModel.Read<RuntimeReply>(body, MaxReplyDepth).Error;
             return true;
         }
         catch (JsonReadException)
@@ -157,7 +177,7 @@ public sealed class ActionClient : IDisposable
 
         try
         {
-            JsonModel.Read<RawJson>(body);
+            JsonModel.Read<RawJson>(body, MaxReplyDepth);
             return true;
         }
         catch (JsonReadException)

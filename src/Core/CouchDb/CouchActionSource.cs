@@ -273,7 +273,17 @@ public sealed class CouchActionSource : IActionSource
         reader.ReadValue();
         if (reader.TokenType == System.Text.Json.JsonTokenType.String)
         {
-            string text = reader.GetString();
+            string text;
+            try
+            {
+                text = reader.GetString();
+            }
+            catch (JsonReadException)
+            {
+                // Code that is not text (a lone surrogate escape) is no source a runtime can take.
+                return (ActionLookup.NotCompatible, null, false);
+            }
+
             // A blackbox's empty code is no code; another kind's is code, however short.
             return blackbox && BinaryCode.IsJavaBlank(text) ? (null, null, false) : (null, text, BinaryCode.IsBase64(text));
         }
@@ -346,16 +356,25 @@ public sealed class CouchActionSource : IActionSource
         }
 
         var reader = new JsonReader(attachments.Utf8);
-        reader.ReadValue();
-        if (reader.TokenType != System.Text.Json.JsonTokenType.StartObject || !reader.ReadPropertyName(out ReadOnlySpan<byte> first))
+        string name;
+        try
         {
-            return false;
-        }
+            reader.ReadValue();
+            if (reader.TokenType != System.Text.Json.JsonTokenType.StartObject || !reader.ReadPropertyName(out ReadOnlySpan<byte> first))
+            {
+                return false;
+            }
 
-        string name = Encoding.UTF8.GetString(first);
-        reader.SkipValue();
-        if (reader.ReadPropertyName(out _))
+            name = Encoding.UTF8.GetString(first);
+            reader.SkipValue();
+            if (reader.ReadPropertyName(out _))
+            {
+                return false;
+            }
+        }
+        catch (JsonReadException)
         {
+            // An attachment name that is not text (a lone surrogate escape) is none CouchDB wrote.
             return false;
         }
 

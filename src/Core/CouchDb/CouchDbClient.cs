@@ -15,17 +15,15 @@ public sealed class CouchDbClient : IDisposable
     private readonly HttpClient _http;
 
     public CouchDbClient(CouchDbOptions options)
+        : this(options, CreateHandler(options))
+    {
+    }
+
+    /// <summary>Over another handler: the fuzz harness (tests/Perf.Invoker.Fuzz) answers documents from memory, without a socket.</summary>
+    internal CouchDbClient(CouchDbOptions options, HttpMessageHandler handler)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
-        var handler = new SocketsHttpHandler
-        {
-            MaxConnectionsPerServer = options.MaxConnections,
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            UseProxy = false,
-        };
         _http = new HttpClient(handler) { BaseAddress = options.Server, Timeout = options.RequestTimeout };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(
             "Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{options.Username}:{options.Password}")));
@@ -33,6 +31,19 @@ public sealed class CouchDbClient : IDisposable
     }
 
     public CouchDbOptions Options { get; }
+
+    private static SocketsHttpHandler CreateHandler(CouchDbOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = options.MaxConnections,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            UseProxy = false,
+        };
+    }
 
     /// <summary><c>GET /{db}/{id}</c>; with <paramref name="revision"/>, an <c>If-Match</c> header as OpenWhisk sends it (the caller checks <c>_rev</c>).</summary>
     public Task<CouchDbResponse> GetDocumentAsync(string database, string id, string? revision, CancellationToken cancellationToken) =>

@@ -40,11 +40,6 @@ public static class JsonModel
             // Syntax errors from Utf8JsonReader; its position is line-relative, ours is absolute.
             throw new JsonReadException($"Malformed JSON at byte {reader.BytesConsumed}: {e.Message}", null, reader.BytesConsumed, e);
         }
-        catch (InvalidOperationException e)
-        {
-            // Utf8JsonReader.GetString on an escape that is not valid UTF-16 (a lone \ud800).
-            throw new JsonReadException($"Invalid string at byte {reader.TokenStart}: {e.Message}", null, reader.TokenStart, e);
-        }
     }
 
     public static T Read<T>(string json) where T : IJsonValue<T> => Read<T>(Encoding.UTF8.GetBytes(json));

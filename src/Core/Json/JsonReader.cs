@@ -97,8 +97,33 @@ public ref struct JsonReader
     private readonly byte[] UnescapedName()
     {
         byte[] buffer = new byte[_reader.ValueSpan.Length];
-        int written = _reader.CopyString(buffer);
+        int written;
+        try
+        {
+            written = _reader.CopyString(buffer);
+        }
+        catch (InvalidOperationException e)
+        {
+            ThrowNotText(e);
+            throw;
+        }
+
         return buffer.AsSpan(0, written).ToArray();
+    }
+
+    /// <summary>An escaped string, decoded; out of line, as escapes are rare.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly string UnescapedString()
+    {
+        try
+        {
+            return _reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            ThrowNotText(e);
+            throw;
+        }
     }
 
     /// <summary>Inside an array: moves to the next element and returns true, or false on the closing bracket.</summary>
@@ -133,7 +158,7 @@ public ref struct JsonReader
             ThrowUnexpected("a string");
         }
 
-        return _reader.ValueIsEscaped ? _reader.GetString()! : Encoding.UTF8.GetString(_reader.ValueSpan);
+        return _reader.ValueIsEscaped ? UnescapedString() : Encoding.UTF8.GetString(_reader.ValueSpan);
     }
 
     /// <summary>Reads a string through the shared pool: recurring values are not allocated again.</summary>
@@ -144,7 +169,7 @@ public ref struct JsonReader
             ThrowUnexpected("a string");
         }
 
-        return _reader.ValueIsEscaped ? _reader.GetString()! : JsonStringPool.Shared.GetOrAdd(_reader.ValueSpan);
+        return _reader.ValueIsEscaped ? UnescapedString() : JsonStringPool.Shared.GetOrAdd(_reader.ValueSpan);
     }
 
     /// <summary>The raw bytes of the current string token, unescaped only when the input escaped them.</summary>
@@ -233,6 +258,18 @@ public ref struct JsonReader
             Member is null ? $"At byte {TokenStart}: {reason}" : $"Member '{Member}' at byte {TokenStart}: {reason}",
             Member,
             TokenStart);
+
+    /// <summary>
+    /// An escape that is not text (a lone surrogate such as <c>\ud800</c>): valid JSON syntax, but no string, so a read
+    /// error like any other bad input (docs/json.md), wherever a reader decodes one, not only inside JsonModel.Read.
+    /// </summary>
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly void ThrowNotText(InvalidOperationException e) =>
+        throw new JsonReadException(
+            Member is null ? $"Invalid string at byte {TokenStart}: {e.Message}" : $"Invalid string in member '{Member}' at byte {TokenStart}: {e.Message}",
+            Member,
+            TokenStart,
+            e);
 
     [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     public readonly void ThrowDuplicateMember(string member) =>

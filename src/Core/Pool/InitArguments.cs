@@ -22,33 +22,58 @@ internal static class InitArguments
         var rest = new ArrayBufferWriter<byte>(content.Utf8.Length);
         var writer = new JsonWriter(rest);
         var reader = new JsonReader(content.Utf8);
-        reader.ReadValue();
-        writer.WriteByte((byte)'{');
-        bool first = true;
-        while (reader.ReadPropertyName(out ReadOnlySpan<byte> name))
+        // Kept apart until the split is done: a content that cannot be split leaves env as it was.
+        List<KeyValuePair<string, string>> init = [];
+        try
         {
-            string key = Encoding.UTF8.GetString(name);
             reader.ReadValue();
-            long start = reader.TokenStart;
-            bool isString = reader.TokenType == JsonTokenType.String;
-            string? text = isString ? reader.GetString() : null;
-            reader.SkipCurrent();
-            ReadOnlySpan<byte> value = content.Utf8.Span[(int)start..(int)reader.BytesConsumed];
-            if (Array.IndexOf(initArgs, key) >= 0)
+            writer.WriteByte((byte)'{');
+            bool first = true;
+            while (reader.ReadPropertyName(out ReadOnlySpan<byte> name))
             {
-                env?.Add(new(key, text ?? Encoding.UTF8.GetString(value)));
-                continue;
-            }
+                string key = Encoding.UTF8.GetString(name);
+                reader.ReadValue();
+                long start = reader.TokenStart;
+                bool isInit = Array.IndexOf(initArgs, key) >= 0;
+                string? text = isInit && reader.TokenType == JsonTokenType.String ? Text(ref reader) : null;
+                reader.SkipCurrent();
+                ReadOnlySpan<byte> value = content.Utf8.Span[(int)start..(int)reader.BytesConsumed];
+                if (isInit)
+                {
+                    init.Add(new(key, text ?? Encoding.UTF8.GetString(value)));
+                    continue;
+                }
 
-            writer.WriteRaw(first ? ""u8 : ","u8);
-            writer.WriteString(key);
-            writer.WriteByte((byte)':');
-            writer.WriteRaw(value);
-            first = false;
+                writer.WriteRaw(first ? ""u8 : ","u8);
+                writer.WriteString(key);
+                writer.WriteByte((byte)':');
+                writer.WriteRaw(value);
+                first = false;
+            }
+        }
+        catch (JsonReadException)
+        {
+            // A parameter name that is not text (a lone surrogate escape, which the REST API refuses) is no init
+            // argument's: the parameters go to /run as they came.
+            return content;
         }
 
         writer.WriteByte((byte)'}');
         writer.Flush();
+        env?.AddRange(init);
         return RawJson.FromTrusted(rest.WrittenMemory);
+    }
+
+    /// <summary>A string's text; null for one that is not text (a lone surrogate escape), which passes as its JSON, as other values do.</summary>
+    private static string? Text(ref JsonReader reader)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (JsonReadException)
+        {
+            return null;
+        }
     }
 }

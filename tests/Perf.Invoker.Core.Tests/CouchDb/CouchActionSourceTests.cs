@@ -174,6 +174,7 @@ public sealed class CouchActionSourceTests : IAsyncLifetime
     [InlineData("""{"codefile2":{"stub":true}}""", "codefile")]
     [InlineData("""{"3f2504e0-4f89-11d3-9a0c-0305e82c3301":{"stub":true}}""", "3f2504e0-4f89-11d3-9a0c-0305e82c3301")]
     [InlineData(null, "codefile")]
+    [InlineData("""{"\udc00":{"stub":true}}""", "codefile")]
     public async Task AnAttachmentThatIsNotTheOneAndOnly_IsNotCompatible(string? attachments, string reference)
     {
         _couch.Answer(HelloTarget, 200, Document("guest/hello", "2-e",
@@ -290,6 +291,9 @@ public sealed class CouchActionSourceTests : IAsyncLifetime
     [InlineData(200, """{"_id":"guest/hello","_rev":"1-k","entityType":"action","namespace":"guest","name":"hello","exec":{"kind":"cobol:85","code":"x"},"limits":{"timeout":60000,"memory":256}}""", ActivationStatus.WhiskError, ActionLookup.NotCompatibleMessage)]
     [InlineData(200, """{"_id":"guest/hello","_rev":"1-k","entityType":"action","namespace":"guest","name":"hello","exec":{"kind":"nodejs:20","code":"x"},"limits":{"memory":256}}""", ActivationStatus.WhiskError, ActionLookup.NotCompatibleMessage)]
     [InlineData(200, """{"_id":"guest/hello","_rev":"1-k","entityType":"action","namespace":"guest","name":"hello","exec":{"kind":"sequence","components":["/guest/a"]},"limits":{"timeout":60000,"memory":256}}""", ActivationStatus.WhiskError, ActionLookup.NotFetchedMessage)]
+    // Found by the action-document fuzz harness: code that is not text (a lone surrogate escape) threw out of the lookup,
+    // so the activation got neither a record nor an ack.
+    [InlineData(200, """{"_id":"guest/hello","_rev":"1-k","entityType":"action","namespace":"guest","name":"hello","exec":{"kind":"nodejs:20","code":"x\ud800"},"limits":{"timeout":60000,"memory":256}}""", ActivationStatus.WhiskError, ActionLookup.NotCompatibleMessage)]
     public async Task AnAnswerThatIsNotAnAction_FailsWithOpenWhisksStatusAndMessage(int status, string body, ActivationStatus expected, string message)
     {
         _couch.Answer(HelloTarget, status, body);

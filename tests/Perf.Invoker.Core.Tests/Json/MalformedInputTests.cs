@@ -126,6 +126,29 @@ public sealed class MalformedInputTests
         Assert.Contains("Invalid string", e.Message);
     }
 
+    // Found by the activation-message and action-document fuzz harnesses: decoded by a hand-written reader, outside
+    // JsonModel.Read, the same escape threw InvalidOperationException, which no caller expected.
+    [Theory]
+    [InlineData("\"x\\ud800\"")]
+    [InlineData("\"\\udc00x\"")]
+    public void LoneSurrogateEscape_DecodedByAnyReader_IsAReadError(string json)
+    {
+        byte[] utf8 = Encoding.UTF8.GetBytes(json);
+
+        Assert.Throws<JsonReadException>(() =>
+        {
+            var reader = new JsonReader(utf8);
+            reader.ReadValue();
+            return reader.GetString();
+        });
+        Assert.Throws<JsonReadException>(() =>
+        {
+            var reader = new JsonReader(Encoding.UTF8.GetBytes("{" + json + ":1}"));
+            reader.ReadValue();
+            return reader.ReadPropertyName(out _);
+        });
+    }
+
     [Theory]
     [InlineData("blocking", "\"blocking\":true,\"blocking\":false")]
     [InlineData("activationId", "\"activationId\":\"c7bb1339cb4f40e3a6ccead6c99f804e\",\"activationId\":\"c7bb1339cb4f40e3a6ccead6c99f804e\"")]

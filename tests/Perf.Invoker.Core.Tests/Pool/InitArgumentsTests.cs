@@ -26,4 +26,29 @@ public sealed class InitArgumentsTests
         Assert.Equal(content, InitArguments.Split(content, null, null));
         Assert.Equal("[1,2]", InitArguments.Split(RawJson.Parse("[1,2]"), ["x"], null).ToString());
     }
+
+    // Found by the activation-message fuzz harness: a string that is not text (a lone surrogate escape) anywhere in the
+    // parameters threw InvalidOperationException out of the split, and so out of the container's /init.
+    [Fact]
+    public void AStringThatIsNotText_InAnInitArgument_PassesAsItsJson_AndElsewhereStaysInRun()
+    {
+        var env = new List<KeyValuePair<string, string>>();
+
+        RawJson run = InitArguments.Split(RawJson.Parse("""{"db":"x\ud800","name":"\udc00","n":2}"""), ["db", "n"], env);
+
+        Assert.Equal("""{"name":"\udc00"}""", run.ToString());
+        Assert.Equal([new("db", "\"x\\ud800\""), new("n", "2")], env);
+    }
+
+    [Fact]
+    public void AParameterNameThatIsNotText_LeavesTheParametersUnsplit()
+    {
+        var env = new List<KeyValuePair<string, string>>();
+        RawJson content = RawJson.Parse("""{"db":"x","\ud800":1}""");
+
+        RawJson run = InitArguments.Split(content, ["db"], env);
+
+        Assert.Equal(content, run);
+        Assert.Empty(env);
+    }
 }
