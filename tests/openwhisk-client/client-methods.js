@@ -339,7 +339,8 @@ async function feeds() {
 }
 
 async function routes() {
-  await ow.actions.create({ name: 'm-web', action: code("return { body: { path: params.__ow_path, method: params.__ow_method } };"),
+  // Routes default to the .json response type: the whole result is the response body.
+  await ow.actions.create({ name: 'm-web', action: code("return { path: params.__ow_path, method: params.__ow_method };"),
     annotations: { 'web-export': true } });
   const created = await step('routes.create: the API as the route management answers it', async () => {
     const r = await ow.routes.create({ relpath: '/hello', operation: 'GET', action: 'm-web', basepath: '/m-api', name: 'm-api' });
