@@ -385,13 +385,16 @@ async function cleanup() {
 async function main() {
   // Setup outside a step (an action a step needs) that fails is a failure too.
   const group = async fn => { try { return await fn(); } catch (e) { failures.push(e.message); console.log(`FAIL ${e.message}`); } };
-  // The info document OpenWhisk serves at / and /api/v1 (read by aio and wsk).
-  await group(() => step('GET /api/v1: the info document', async () => {
-    const r = await request('GET', `${apihost}/api/v1`);
-    assert.equal(r.status, 200, r.text);
-    const info = JSON.parse(r.text);
-    assert.ok(info.runtimes && info.runtimes.nodejs, r.text);
-    assert.ok(info.limits, r.text);
+  // OpenWhisk's info documents: / with the runtimes and limits (aio reads the runtimes there), /api/v1 the API's.
+  await group(() => step('GET / and GET /api/v1: the info documents', async () => {
+    const root = await request('GET', `${apihost}/`);
+    assert.equal(root.status, 200, root.text);
+    const info = JSON.parse(root.text);
+    assert.ok(info.runtimes && info.runtimes.nodejs && info.runtimes.nodejs.some(r => r.default), root.text);
+    assert.ok(info.limits, root.text);
+    const api = await request('GET', `${apihost}/api/v1`);
+    assert.equal(api.status, 200, api.text);
+    assert.equal(JSON.parse(api.text).api_version, '1.0.0');
   }));
   await group(actions);
   await group(activations);

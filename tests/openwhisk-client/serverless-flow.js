@@ -75,31 +75,31 @@ async function activationsOf(name, predicate) {
 }
 
 async function main() {
-  const names = ['hello', 'shout', 'greet', 'page', 'api', 'fired', 'tick'].map(f => `perf-sls_${f}`);
+  const names = ['hello', 'shout', 'greet', 'page', 'api', 'fired', 'tick'].map(f => `perf-sls-dev-${f}`);
 
   await step('serverless deploy exits 0', () => sls('deploy'));
   const deployedAt = Date.now();
   // The alarm fires every minute from now on; waited for at the end, after the other steps.
-  const scheduled = eventually('an activation of perf-sls_tick fired by the schedule',
-    async () => (await activationsOf('perf-sls_tick', r => r.tickBy === 'schedule'))[0], scheduleTimeoutMs);
+  const scheduled = eventually('an activation of perf-sls-dev-tick fired by the schedule',
+    async () => (await activationsOf('perf-sls-dev-tick', r => r.payload === JSON.stringify({ source: 'schedule' })))[0], scheduleTimeoutMs);
   scheduled.catch(() => {});
 
   await step('deploy created the actions, the package, the triggers, the rules and the route', async () => {
     const actions = await ow.actions.list({ limit: 200 });
     for (const name of names) assert.ok(actions.some(a => a.name === name && a.namespace === namespace), `action ${name} in ${namespace}`);
     assert.ok(actions.some(a => a.name === 'inpkg' && a.namespace === `${namespace}/perf-sls-pkg`), 'action perf-sls-pkg/inpkg');
-    const hello = await ow.actions.get({ name: 'perf-sls_hello' });
+    const hello = await ow.actions.get({ name: 'perf-sls-dev-hello' });
     assert.equal(hello.exec.binary, true, 'the plugin uploads a zip: exec.binary is true');
-    const greet = await ow.actions.get({ name: 'perf-sls_greet' });
+    const greet = await ow.actions.get({ name: 'perf-sls-dev-greet' });
     assert.equal(greet.exec.kind, 'sequence');
-    assert.deepEqual(greet.exec.components, [`/${namespace}/perf-sls_hello`, `/${namespace}/perf-sls_shout`]);
-    assert.equal(annotation(await ow.actions.get({ name: 'perf-sls_page' }), 'web-export'), true, 'page is web-exported');
+    assert.deepEqual(greet.exec.components, [`/${namespace}/perf-sls-dev-hello`, `/${namespace}/perf-sls-dev-shout`]);
+    assert.equal(annotation(await ow.actions.get({ name: 'perf-sls-dev-page' }), 'web-export'), true, 'page is web-exported');
     const pkg = await ow.packages.get({ name: 'perf-sls-pkg' });
     assert.deepEqual(pkg.parameters, [{ key: 'colour', value: 'blue' }]);
     const triggers = (await ow.triggers.list()).map(t => t.name);
-    assert.ok(triggers.includes('perf-sls-trigger') && triggers.includes('perf-sls-schedule'), `triggers ${triggers}`);
-    assert.equal(annotation(await ow.triggers.get({ name: 'perf-sls-schedule' }), 'feed'), '/whisk.system/alarms/alarm');
-    for (const name of ['perf-sls-rule', 'perf-sls-schedule-rule']) {
+    assert.ok(triggers.includes('perf-sls-trigger') && triggers.includes('perf-sls_tick_schedule_trigger'), `triggers ${triggers}`);
+    assert.equal(annotation(await ow.triggers.get({ name: 'perf-sls_tick_schedule_trigger' }), 'feed'), '/whisk.system/alarms/alarm');
+    for (const name of ['perf-sls-rule', 'perf-sls_tick_schedule_rule']) {
       const rule = await ow.rules.get({ name });
       assert.equal(rule.status, 'active', `rule ${name} is active`);
     }
@@ -109,11 +109,11 @@ async function main() {
 
   await step('serverless info exits 0 and lists what was deployed', async () => {
     const out = await sls('info');
-    for (const expected of ['perf-sls_hello', 'perf-sls-pkg/inpkg', 'perf-sls-pkg', 'perf-sls-trigger', 'perf-sls-rule',
-      'perf-sls-schedule', `/api/v1/web/${namespace}/default/perf-sls_page`]) {
+    for (const expected of ['perf-sls-dev-hello', 'perf-sls-pkg/inpkg', 'perf-sls-pkg', 'perf-sls-trigger', 'perf-sls-rule',
+      'perf-sls_tick_schedule_trigger', `/api/v1/web/${namespace}/default/perf-sls-dev-page`]) {
       assert.ok(out.includes(expected), `info shows ${expected}:\n${out}`);
     }
-    assert.match(out, /GET \S+\/greeting --> perf-sls_api/, `info shows the route:\n${out}`);
+    assert.match(out, /GET \S+\/greeting --> perf-sls-dev-api/, `info shows the route:\n${out}`);
   });
 
   await step('serverless invoke: a plain function with its default parameter and with data', async () => {
@@ -134,19 +134,19 @@ async function main() {
     assert.deepEqual(await invoke('tick', { source: 'cli' }), { tickBy: 'cli' });
   });
 
-  await step('the web action answers at /api/v1/web/NS/default/perf-sls_page.html', async () => {
-    const r = await request('GET', `${apihost}/api/v1/web/${namespace}/default/perf-sls_page.html?name=web`);
+  await step('the web action answers at /api/v1/web/NS/default/perf-sls-dev-page.html', async () => {
+    const r = await request('GET', `${apihost}/api/v1/web/${namespace}/default/perf-sls-dev-page.html?name=web`);
     assert.equal(r.status, 200, r.text);
     assert.match(r.headers.get('content-type'), /^text\/html/);
     assert.equal(r.text, '<p>hi web</p>');
   });
 
   await step('the http function is a web action that requires its whisk auth key', async () => {
-    const api = await ow.actions.get({ name: 'perf-sls_api' });
+    const api = await ow.actions.get({ name: 'perf-sls-dev-api' });
     const key = annotation(api, 'require-whisk-auth');
     assert.equal(annotation(api, 'web-export'), true);
     assert.equal(typeof key, 'string');
-    const url = `${apihost}/api/v1/web/${namespace}/default/perf-sls_api.json?name=web`;
+    const url = `${apihost}/api/v1/web/${namespace}/default/perf-sls-dev-api.json?name=web`;
     const denied = await request('GET', url);
     assert.equal(denied.status, 401, denied.text);
     const allowed = await request('GET', url, { headers: { 'X-Require-Whisk-Auth': key } });
@@ -165,13 +165,13 @@ async function main() {
   const fire = await step('firing the trigger runs the rule\'s action; the trigger\'s record names its activation', async () => {
     const fired = await ow.triggers.invoke({ name: 'perf-sls-trigger', params: { source: 'trigger' } });
     assert.match(fired.activationId, /^[0-9a-f]{32}$/);
-    const ran = await eventually('an activation of perf-sls_fired with the fire\'s parameters',
-      async () => (await activationsOf('perf-sls_fired', r => r.firedBy === 'trigger'))[0]);
+    const ran = await eventually('an activation of perf-sls-dev-fired with the fire\'s parameters',
+      async () => (await activationsOf('perf-sls-dev-fired', r => r.firedBy === 'trigger'))[0]);
     // OpenWhisk posts the rule's action like any invoke (no cause); the trigger's record logs one JSON line per rule.
     const record = await activation(fired.activationId);
     assert.equal(record.name, 'perf-sls-trigger');
     assert.deepEqual(record.logs.map(line => JSON.parse(line)).map(({ rule, action, success, activationId }) => ({ rule, action, success, activationId })),
-      [{ rule: `${namespace}/perf-sls-rule`, action: `${namespace}/perf-sls_fired`, success: true, activationId: ran.activationId }]);
+      [{ rule: `${namespace}/perf-sls-rule`, action: `${namespace}/perf-sls-dev-fired`, success: true, activationId: ran.activationId }]);
     return ran;
   });
 
@@ -183,9 +183,9 @@ async function main() {
 
   const tick = await step('the schedule (cron every minute, alarms feed) fired its trigger, which ran the tick function', async () => {
     const ran = await scheduled;
-    const triggerRecords = await ow.activations.list({ name: 'perf-sls-schedule', docs: true, limit: 100 });
+    const triggerRecords = await ow.activations.list({ name: 'perf-sls_tick_schedule_trigger', docs: true, limit: 100 });
     assert.ok(triggerRecords.some(t => (t.logs || []).some(line => line.includes(ran.activationId))),
-      `a perf-sls-schedule activation names ${ran.activationId}`);
+      `a perf-sls_tick_schedule_trigger activation names ${ran.activationId}`);
     return ran;
   });
 

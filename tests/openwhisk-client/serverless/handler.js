@@ -9,7 +9,6 @@ exports.fired = params => {
   console.log(`fired by ${params.source}`);
   return { firedBy: params.source };
 };
-exports.tick = params => {
-  console.log(`tick by ${params.source}`);
-  return { tickBy: params.source };
-};
+// The plugin hands the alarm its params as a JSON string (trigger_payload), which OpenWhisk's alarms package fires as
+// {payload: "<that string>"}.
+exports.tick = params => ({ tickBy: params.source, payload: params.payload });
