@@ -4,7 +4,14 @@
 // Usage: OW_APIHOST=http://127.0.0.1:PORT OW_AUTH=uuid:key [OW_NAMESPACE=guest] node aio-flow.js
 'use strict';
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
+
+// aio's config library reads (and may write) ~/.config/aio when it loads: a scratch HOME keeps the real one out.
+const home = fs.mkdtempSync(path.join(os.tmpdir(), 'aio-flow-'));
+process.env.HOME = home;
+process.on('exit', () => fs.rmSync(home, { recursive: true, force: true }));
 const runtime = require('@adobe/aio-lib-runtime');
 const { ow, apihost, auth, step, eventually, activation, request, run } = require('./flow');
 

@@ -29,6 +29,7 @@ for (const file of ['serverless.yml', 'handler.js']) {
   fs.copyFileSync(path.join(__dirname, 'serverless', file), path.join(service, file));
 }
 fs.symlinkSync(path.join(__dirname, 'node_modules'), path.join(service, 'node_modules'), 'dir');
+process.on('exit', () => fs.rmSync(scratch, { recursive: true, force: true }));
 const wskprops = path.join(home, '.wskprops');
 fs.writeFileSync(wskprops, `APIHOST=${apihost}\nAUTH=${auth}\nNAMESPACE=${namespace}\n`);
 
@@ -200,7 +201,6 @@ async function main() {
     assert.equal((routes.apis || []).length, 0, JSON.stringify(routes));
   });
 
-  fs.rmSync(scratch, { recursive: true, force: true });
   return { scheduleFiredAfterMs: tick.start - deployedAt };
 }
 
