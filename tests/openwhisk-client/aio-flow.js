@@ -13,7 +13,7 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), 'aio-flow-'));
 process.env.HOME = home;
 process.on('exit', () => fs.rmSync(home, { recursive: true, force: true }));
 const runtime = require('@adobe/aio-lib-runtime');
-const { ow, apihost, auth, step, eventually, activation, request, run } = require('./flow');
+const { ow, apihost, auth, step, check, activation, request, run } = require('./flow');
 
 const namespace = process.env.OW_NAMESPACE || 'guest';
 const annotation = (entity, key) => (entity.annotations || []).find(a => a.key === key)?.value;
@@ -31,7 +31,7 @@ async function main() {
   await step('syncProject deploys the manifest', () =>
     runtime.utils.syncProject(files.projectName, files.manifestPath, files.manifestContent, entities(), aio, logger));
 
-  await step('the package, its actions (one web-exported), the trigger and the active rule exist', async () => {
+  await check('the package, its actions (one web-exported), the trigger and the active rule exist', async () => {
     const pkg = await ow.packages.get({ name: 'perf-aio' });
     assert.deepEqual(pkg.parameters, [{ key: 'colour', value: 'blue' }]);
     assert.equal(annotation(pkg, 'whisk-managed').projectName, 'perf-aio');
@@ -46,18 +46,18 @@ async function main() {
     assert.deepEqual(rule.action, { path: `${namespace}/perf-aio`, name: 'hello' });
   });
 
-  await step('the action runs with its inputs over the package\'s', async () => {
+  await check('the action runs with its inputs over the package\'s', async () => {
     assert.deepEqual(await ow.actions.invoke({ name: 'perf-aio/hello', blocking: true, result: true }),
       { greeting: 'hello aio', colour: 'blue' });
   });
 
-  await step('the web action answers at /api/v1/web/NS/perf-aio/page', async () => {
+  await check('the web action answers at /api/v1/web/NS/perf-aio/page', async () => {
     const r = await request('GET', `${apihost}/api/v1/web/${namespace}/perf-aio/page`);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.text, 'page get blue');
   });
 
-  await step('firing the trigger runs the rule\'s action', async () => {
+  await check('firing the trigger runs the rule\'s action', async () => {
     const fired = await ow.triggers.invoke({ name: 'perf-aio-trigger' });
     const record = await activation(fired.activationId);
     const entry = JSON.parse(record.logs[0]);
@@ -66,13 +66,13 @@ async function main() {
     assert.deepEqual(ran.response.result, { greeting: 'hello aio', colour: 'blue', source: 'manifest' });
   });
 
-  await step('syncProject again (a redeploy) updates everything in place', async () => {
+  await check('syncProject again (a redeploy) updates everything in place', async () => {
     await runtime.utils.syncProject(files.projectName, files.manifestPath, files.manifestContent, entities(), aio, logger);
     assert.equal((await ow.rules.get({ name: 'perf-aio-rule' })).status, 'active');
     assert.equal((await ow.actions.get({ name: 'perf-aio/hello' })).version, '0.0.2');
   });
 
-  await step('undeployPackage removes the actions, the trigger, the rule and the package', async () => {
+  await check('undeployPackage removes the actions, the trigger, the rule and the package', async () => {
     const names = runtime.utils.processPackage(files.packages, {}, {}, {}, true, { apihost });
     await runtime.utils.undeployPackage(names, aio, logger);
     for (const [kind, name] of [['actions', 'perf-aio/hello'], ['actions', 'perf-aio/page'], ['triggers', 'perf-aio-trigger'],

@@ -5,15 +5,7 @@
 'use strict';
 const assert = require('node:assert/strict');
 const JSZip = require('jszip');
-const { ow, apihost, step: fatalStep, activation, request, run } = require('./flow');
-
-// Every step runs even when an earlier one failed, so one run lists every answer that differs from OpenWhisk's; a
-// failed step's value is undefined and the steps that need it fail too.
-const failures = [];
-const step = (name, fn) => fatalStep(name, fn).catch(e => {
-  failures.push(e.message);
-  console.log(`FAIL ${e.message}`);
-});
+const { ow, apihost, check: step, failed, activation, request, run } = require('./flow');
 
 const namespace = process.env.OW_NAMESPACE || 'guest';
 const NOT_FOUND = 'The requested resource does not exist.';
@@ -342,24 +334,24 @@ async function routes() {
   // Routes default to the .json response type: the whole result is the response body.
   await ow.actions.create({ name: 'm-web', action: code("return { path: params.__ow_path, method: params.__ow_method };"),
     annotations: { 'web-export': true } });
-  const created = await step('routes.create: the API as the route management answers it', async () => {
+  await step('routes.create: the API as the route management answers it (createApi\'s .value)', async () => {
     const r = await ow.routes.create({ relpath: '/hello', operation: 'GET', action: 'm-web', basepath: '/m-api', name: 'm-api' });
-    assert.equal(typeof r.gwApiUrl, 'string');
+    assert.deepEqual(Object.keys(r).sort(), ['apidoc', 'gwApiActivated', 'gwApiUrl', 'namespace', 'tenantId'], JSON.stringify(r).slice(0, 300));
     assert.equal(r.apidoc.basePath, '/m-api');
-    assert.ok(r.apidoc.paths['/hello'].get, JSON.stringify(r.apidoc));
     assert.equal(r.apidoc.paths['/hello'].get['x-openwhisk'].action, 'm-web');
-    return r;
   });
-  await step('routes.list / get: {"apis":[{id,key,value:{gwApiUrl,apidoc}}]}', async () => {
+  const listed = await step('routes.list / get: {"apis":[{id,key,value:{gwApiUrl,apidoc}}]}', async () => {
     const all = await ow.routes.list();
     assert.equal(all.apis.length, 1);
-    assert.equal(all.apis[0].value.gwApiUrl, created.gwApiUrl);
-    assert.ok(all.apis[0].value.apidoc.paths['/hello']);
+    const api = all.apis[0].value;
+    assert.equal(typeof api.gwApiUrl, 'string');
+    assert.ok(api.apidoc.paths['/hello']);
     const one = await ow.routes.get({ basepath: '/m-api' });
     assert.equal(one.apis.length, 1);
+    return api;
   });
   await step('the route answers at its gateway URL through the web action', async () => {
-    const r = await request('GET', `${created.gwApiUrl.replace(/\/$/, '')}/hello`);
+    const r = await request('GET', `${listed.gwApiUrl.replace(/\/$/, '')}/hello`);
     assert.equal(r.status, 200, r.text);
     assert.equal(JSON.parse(r.text).method, 'get');
   });
@@ -383,8 +375,8 @@ async function cleanup() {
 }
 
 async function main() {
-  // Setup outside a step (an action a step needs) that fails is a failure too.
-  const group = async fn => { try { return await fn(); } catch (e) { failures.push(e.message); console.log(`FAIL ${e.message}`); } };
+  // Setup outside a step (an action a step needs) that fails is a failure too; the next group still runs.
+  const group = fn => fn().catch(failed);
   // OpenWhisk's info documents: / with the runtimes and limits (aio reads the runtimes there), /api/v1 the API's.
   await group(() => step('GET / and GET /api/v1: the info documents', async () => {
     const root = await request('GET', `${apihost}/`);
@@ -404,7 +396,6 @@ async function main() {
   await group(feeds);
   await group(routes);
   await group(cleanup);
-  if (failures.length) throw new Error(`${failures.length} step(s) failed:\n${failures.join('\n')}`);
   return {};
 }
 

@@ -37,6 +37,15 @@ async function step(name, fn) {
   }
 }
 
+// A step whose failure does not stop the flow: later steps still run, so one run lists every answer that differs
+// from OpenWhisk's; its value is then undefined (steps that need it fail too), and the flow exits non-zero at the end.
+const failures = [];
+function failed(e) {
+  failures.push(e.message);
+  console.log(`FAIL ${e.message}`);
+}
+const check = (name, fn) => step(name, fn).catch(failed);
+
 // Polls fn until it returns something truthy (which it returns); errors of fn count as "not yet", the last one
 // is reported with the timeout.
 async function eventually(what, fn, timeoutMs = 60000) {
@@ -68,11 +77,14 @@ async function request(method, url, { headers = {}, body } = {}) {
 
 function run(main) {
   main().then(
-    summary => console.log(JSON.stringify({ ok: true, ...summary })),
+    summary => {
+      if (failures.length) throw new Error(`${failures.length} step(s) failed:\n${failures.join('\n')}`);
+      console.log(JSON.stringify({ ok: true, ...summary }));
+    }).then(undefined,
     e => {
       console.error(e && e.message ? e.message : e);
       process.exit(1);
     });
 }
 
-module.exports = { ow, apihost, auth, sleep, step, eventually, activation, request, run };
+module.exports = { ow, apihost, auth, sleep, step, check, failed, eventually, activation, request, run };
