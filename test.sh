@@ -24,10 +24,14 @@ need_deb curl curl || exit 1
 need_deb npm npm || exit 1
 # The image's shell: /init.sh runs under a static busybox, as OpenWhisk's deployments call it (docker/build-invoker-image.sh).
 need_deb busybox busybox-static || exit 1
-# The standalone API's client test drives it with OpenWhisk's own JavaScript client (pinned in package-lock.json).
-if [ ! -d tests/openwhisk-client/node_modules/openwhisk ]; then
-  npm ci --prefix tests/openwhisk-client --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1 || { echo "npm ci failed"; tail -20 "$OUT/npm-ci.log"; exit 1; }
-fi
+# The standalone API's client tests drive it with the clients OpenWhisk users have (pinned in package-lock.json):
+# OpenWhisk's JavaScript client, the Serverless Framework with serverless-openwhisk, Adobe's aio-lib-runtime. Any one
+# missing reinstalls them all. --ignore-scripts: none of them needs its install script (banners and notices only).
+for client in openwhisk serverless serverless-openwhisk @adobe/aio-lib-runtime; do
+  [ -d "tests/openwhisk-client/node_modules/$client" ] && continue
+  npm ci --prefix tests/openwhisk-client --ignore-scripts --no-audit --no-fund >"$OUT/npm-ci.log" 2>&1 || { echo "npm ci failed"; tail -20 "$OUT/npm-ci.log"; exit 1; }
+  break
+done
 
 # CouchDB for the cluster tests: pouchdb-server, pinned in tools/couchdb/package-lock.json. --ignore-scripts: leveldown
 # uses the prebuilt binary its package ships; sqlite3's install script would try to download one.
