@@ -51,6 +51,20 @@ internal static class ApiResponses
         await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
     }
 
+    /// <summary>200 <c>{"COLLECTION":N}</c>, a list's answer to <c>count=true</c>.</summary>
+    public static async Task WriteCountAsync(HttpContext context, string collection, long count)
+    {
+        Start(context, StatusCodes.Status200OK);
+        var writer = new JsonWriter(context.Response.BodyWriter);
+        writer.WriteByte((byte)'{');
+        writer.WriteString(collection);
+        writer.WriteByte((byte)':');
+        writer.WriteInt64(count);
+        writer.WriteByte((byte)'}');
+        writer.Flush();
+        await context.Response.BodyWriter.FlushAsync(context.RequestAborted);
+    }
+
     /// <summary>202 <c>{"activationId":"…"}</c>: the activation is durable, its outcome is not known yet.</summary>
     public static Task WriteActivationIdAsync(HttpContext context, ActivationId id) =>
         WriteAsync(context, StatusCodes.Status202Accepted, new ActivationIdDocument { ActivationId = id });

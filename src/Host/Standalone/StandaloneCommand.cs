@@ -1,5 +1,6 @@
 using System.Globalization;
 using Perf.Invoker.Acknowledgements;
+using Perf.Invoker.Alarms;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Embedded;
@@ -40,8 +41,13 @@ internal static class StandaloneCommand
         engine.AddFeed(embedded, embedded, maxPeek, static message => $"activation at queue position {message.Offset}");
         var validation = new ActionValidation(new ConcurrencyRange(Max: shared.ConcurrencyMax));
         InvokerSwitch invokerSwitch = engine.Switch;
-        new StandaloneApi(keys, engine.Actions, engine.Records, embedded, waiters, validation, () => invokerSwitch.IsEnabled).Map(engine.App);
+        var api = new StandaloneApi(keys, engine.Actions, engine.Records, new SqliteTriggerStore(engine.Database), new SqliteAlarmStore(engine.Database),
+            embedded, waiters, validation, () => invokerSwitch.IsEnabled);
+        api.Map(engine.App);
+        using AlarmScheduler alarms = api.Alarms;
         await engine.StartAsync();
+        // Alarms fire into the durable queue, so they may start before the feed: what they enqueue waits there.
+        await alarms.StartAsync(engine.Stopping);
 
         string url = engine.Url;
         NamespaceKey key = keys.First;
