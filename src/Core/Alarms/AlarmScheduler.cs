@@ -24,6 +24,9 @@ public sealed class AlarmScheduler : IDisposable
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
 
+    /// <summary>1 once <see cref="Dispose"/> has run.</summary>
+    private int _disposed;
+
     public AlarmScheduler(TimeProvider time, SqliteAlarmStore store, IAlarmTarget target, Action<string> report)
     {
         _time = time;
@@ -98,6 +101,11 @@ public sealed class AlarmScheduler : IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         lock (_lock)
         {
