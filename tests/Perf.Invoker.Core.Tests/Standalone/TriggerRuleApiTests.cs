@@ -154,22 +154,25 @@ public sealed class TriggerRuleApiTests(TriggerRuleFixture fixture) : IClassFixt
     [Fact]
     public async Task A_cron_alarm_survives_a_restart_of_the_invoker()
     {
-        await using StandaloneInvoker first = await StandaloneInvoker.StartAsync();
-        string data = first.DataDirectory;
-        await PutAsync(first.Client, "triggers/tick", """{"annotations":[{"key":"feed","value":"/whisk.system/alarms/alarm"}]}""");
-        await PutActionAsync(first.Client, "tock");
-        await PutAsync(first.Client, "rules/tick-tock", """{"trigger":"/guest/tick","action":"/guest/tock"}""");
-        using HttpResponseMessage created = await first.Client.PostAsync("whisk.system/actions/alarms/alarm?blocking=true&result=true", Json($$"""
-            {"lifecycleEvent":"CREATE","triggerName":"/_/tick","authKey":"{{first.ApiKey}}","cron":"*/2 * * * * *"}
-            """));
-        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
-        await Eventually.True(async () => (await ListAsync(first.Client, "_/activations?name=tick")).Count >= 1, "a fire before the restart", seconds: 60, pollMilliseconds: 200);
-        await first.DisposeAsync();
+        string data = Directory.CreateTempSubdirectory("invoker-alarms-").FullName;
+        await using (StandaloneInvoker first = await StandaloneInvoker.StartAsync(data))
+        {
+            await PutAsync(first.Client, "triggers/tick", """{"annotations":[{"key":"feed","value":"/whisk.system/alarms/alarm"}]}""");
+            await PutActionAsync(first.Client, "tock");
+            await PutAsync(first.Client, "rules/tick-tock", """{"trigger":"/guest/tick","action":"/guest/tock"}""");
+            using HttpResponseMessage created = await first.Client.PostAsync("whisk.system/actions/alarms/alarm?blocking=true&result=true", Json($$"""
+                {"lifecycleEvent":"CREATE","triggerName":"/_/tick","authKey":"{{first.ApiKey}}","cron":"*/2 * * * * *"}
+                """));
+            Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+            await Eventually.True(async () => (await ListAsync(first.Client, "_/activations?name=tick")).Count >= 1, "a fire before the restart", seconds: 60, pollMilliseconds: 200);
+        }
 
-        await using StandaloneInvoker second = await StandaloneInvoker.StartAsync(data);
-        int before = (await ListAsync(second.Client, "_/activations?name=tick&limit=200")).Count;
-        await Eventually.True(async () => (await ListAsync(second.Client, "_/activations?name=tick&limit=200")).Count > before, "a fire after the restart", seconds: 60, pollMilliseconds: 200);
-        await second.DisposeAsync();
+        await using (StandaloneInvoker second = await StandaloneInvoker.StartAsync(data))
+        {
+            int before = (await ListAsync(second.Client, "_/activations?name=tick&limit=200")).Count;
+            await Eventually.True(async () => (await ListAsync(second.Client, "_/activations?name=tick&limit=200")).Count > before, "a fire after the restart", seconds: 60, pollMilliseconds: 200);
+        }
+
         Directory.Delete(data, recursive: true);
     }
 
