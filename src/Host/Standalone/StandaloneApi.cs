@@ -81,6 +81,7 @@ internal sealed class StandaloneApi
         app.MapPost(Namespace + "/rules/{name}", Authorized(_rules.SetStatusAsync));
         // The alarms package's feed actions, which any key may invoke (OpenWhisk's whisk.system packages are shared).
         app.MapPost("/api/v1/namespaces/whisk.system/actions/alarms/{feed}", Authorized(_alarmFeed.InvokeAsync, checkNamespace: false));
+        app.MapGet("/api/v1/namespaces/whisk.system/packages/alarms", Authorized(AlarmFeedEndpoint.GetPackageAsync, checkNamespace: false));
         // Packages and anything else this subset does not serve: OpenWhisk's 404, in JSON.
         app.MapFallback(static context => ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, ApiErrors.NotFound));
     }

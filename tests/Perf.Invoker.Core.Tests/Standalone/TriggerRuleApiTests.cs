@@ -149,6 +149,8 @@ public sealed class TriggerRuleApiTests(TriggerRuleFixture fixture) : IClassFixt
             """));
         Assert.Equal(HttpStatusCode.BadGateway, refused.StatusCode);
         Assert.Contains("cron pattern 'every minute' is not valid", await refused.Content.ReadAsStringAsync());
+        JsonNode package = await GetAsync(Guest, "whisk.system/packages/alarms");
+        Assert.Equal(["alarm", "once", "interval"], package["feeds"]!.AsArray().Select(feed => (string?)feed!["name"]));
     }
 
     [Fact]
