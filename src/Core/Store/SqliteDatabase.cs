@@ -36,6 +36,23 @@ public sealed class SqliteDatabase : IDisposable
             revision INTEGER NOT NULL,
             spec BLOB NOT NULL,
             PRIMARY KEY(namespace, name)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS triggers(
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            updated INTEGER NOT NULL,
+            spec BLOB NOT NULL,
+            PRIMARY KEY(namespace, name)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS rules(
+            namespace TEXT NOT NULL,
+            name TEXT NOT NULL,
+            updated INTEGER NOT NULL,
+            spec BLOB NOT NULL,
+            PRIMARY KEY(namespace, name)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS alarms(
+            namespace TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            spec BLOB NOT NULL,
+            PRIMARY KEY(namespace, trigger)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS queue(
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             message BLOB NOT NULL);

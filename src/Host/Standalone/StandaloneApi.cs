@@ -1,5 +1,6 @@
 using Perf.Invoker.Acknowledgements;
 using Microsoft.AspNetCore.Http.Features;
+using Perf.Invoker.Alarms;
 using Perf.Invoker.Feed.Embedded;
 using Perf.Invoker.Json;
 using Perf.Invoker.Store;
@@ -9,29 +10,55 @@ namespace Perf.Invoker.Host.Standalone;
 /// <summary>
 /// The REST subset of docs/openwhisk.md §7 over the embedded store and feed: the information documents, actions
 /// create/update/get/list/delete (in packages too), invoke (blocking, non-blocking, result only, 202 after the blocking
-/// wait), packages and bindings, and activations list/get/logs/result. Every endpoint that addresses an action by name
-/// goes through the one <see cref="ActionResolver"/>.
+/// wait), packages and bindings, activations list/get/logs/result, triggers (fire included) and rules, and the built-in
+/// alarms feed actions. Every endpoint that addresses an action by name goes through the one <see cref="ActionResolver"/>.
 /// Every request carries basic auth; a key sees only its own namespace (<c>_</c> names it), another namespace
 /// in the path is 403 and another namespace's activation id is 404. Errors are OpenWhisk's JSON
 /// <c>{"error":…,"code":…}</c>, never a stack trace. This type routes and authorizes; the endpoint groups answer.
 /// </summary>
-internal sealed class StandaloneApi(
-    NamespaceKeys keys,
-    SqliteActionStore actions,
-    SqlitePackageStore packages,
-    ActionResolver resolver,
-    SqliteActivationStore records,
-    EmbeddedActivationFeed feed,
-    ActivationWaiters waiters,
-    ActionValidation validation,
-    Func<bool> isEnabled,
-    TimeProvider? time = null)
+internal sealed class StandaloneApi
 {
+    private readonly NamespaceKeys _keys;
     private readonly InfoEndpoints _info = new();
-    private readonly PackageEndpoints _packages = new(packages, actions);
-    private readonly ActionEndpoints _actions = new(actions, packages, resolver, validation);
-    private readonly InvokeEndpoint _invoke = new(resolver, records, feed, waiters, new ActivationFactory(time ?? TimeProvider.System), isEnabled);
-    private readonly ActivationEndpoints _activations = new(records);
+    private readonly PackageEndpoints _packages;
+    private readonly ActionEndpoints _actions;
+    private readonly InvokeEndpoint _invoke;
+    private readonly ActivationEndpoints _activations;
+    private readonly TriggerEndpoints _triggers;
+    private readonly RuleEndpoints _rules;
+    private readonly AlarmFeedEndpoint _alarmFeed;
+
+    public StandaloneApi(
+        NamespaceKeys keys,
+        SqliteActionStore actions,
+        SqlitePackageStore packages,
+        ActionResolver resolver,
+        SqliteActivationStore records,
+        SqliteTriggerStore triggers,
+        SqliteAlarmStore alarms,
+        EmbeddedActivationFeed feed,
+        ActivationWaiters waiters,
+        ActionValidation validation,
+        Func<bool> isEnabled,
+        TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        var factory = new ActivationFactory(time);
+        _keys = keys;
+        _packages = new PackageEndpoints(packages, actions);
+        _actions = new ActionEndpoints(actions, packages, resolver, validation);
+        _invoke = new InvokeEndpoint(resolver, records, feed, waiters, factory, isEnabled);
+        _activations = new ActivationEndpoints(records);
+        var firing = new TriggerFiring(actions, records, feed, factory, isEnabled, time);
+        _triggers = new TriggerEndpoints(triggers, alarms, firing, time);
+        _rules = new RuleEndpoints(triggers, actions, time);
+        Alarms = new AlarmScheduler(time, alarms, new AlarmTarget(keys, triggers, firing, _triggers), static problem => Console.Error.WriteLine(problem));
+        _triggers.Scheduler = Alarms;
+        _alarmFeed = new AlarmFeedEndpoint(new AlarmFeed(alarms, Alarms, new AlarmTarget(keys, triggers, firing, _triggers)), records, time);
+    }
+
+    /// <summary>The timers of the alarms feed; started once the API listens, disposed when the invoker stops.</summary>
+    public AlarmScheduler Alarms { get; }
 
     private delegate Task AuthorizedHandler(HttpContext context, NamespaceKey key);
 
@@ -57,6 +84,19 @@ internal sealed class StandaloneApi(
         app.MapGet(Namespace + "/activations/{id}", Authorized(_activations.GetAsync));
         app.MapGet(Namespace + "/activations/{id}/logs", Authorized(_activations.GetLogsAsync));
         app.MapGet(Namespace + "/activations/{id}/result", Authorized(_activations.GetResultAsync));
+        app.MapGet(Namespace + "/triggers", Authorized(_triggers.ListAsync));
+        app.MapPut(Namespace + "/triggers/{name}", Authorized(_triggers.PutAsync));
+        app.MapGet(Namespace + "/triggers/{name}", Authorized(_triggers.GetAsync));
+        app.MapDelete(Namespace + "/triggers/{name}", Authorized(_triggers.DeleteAsync));
+        app.MapPost(Namespace + "/triggers/{name}", Authorized(_triggers.FireAsync));
+        app.MapGet(Namespace + "/rules", Authorized(_rules.ListAsync));
+        app.MapPut(Namespace + "/rules/{name}", Authorized(_rules.PutAsync));
+        app.MapGet(Namespace + "/rules/{name}", Authorized(_rules.GetAsync));
+        app.MapDelete(Namespace + "/rules/{name}", Authorized(_rules.DeleteAsync));
+        app.MapPost(Namespace + "/rules/{name}", Authorized(_rules.SetStatusAsync));
+        // The alarms package's feed actions, which any key may invoke (OpenWhisk's whisk.system packages are shared).
+        app.MapPost("/api/v1/namespaces/whisk.system/actions/alarms/{feed}", Authorized(_alarmFeed.InvokeAsync, checkNamespace: false));
+        app.MapGet("/api/v1/namespaces/whisk.system/packages/alarms", Authorized(AlarmFeedEndpoint.GetPackageAsync, checkNamespace: false));
         // Anything else this subset does not serve: OpenWhisk's 404, in JSON.
         app.MapFallback(static context => ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, ApiErrors.NotFound));
     }
@@ -71,7 +111,7 @@ internal sealed class StandaloneApi(
 
         try
         {
-            if (keys.Authenticate(context.Request.Headers.Authorization) is not { } key)
+            if (_keys.Authenticate(context.Request.Headers.Authorization) is not { } key)
             {
                 context.Response.Headers.WWWAuthenticate = "Basic realm=\"invoker\"";
                 await ApiResponses.ErrorAsync(context, StatusCodes.Status401Unauthorized, ApiErrors.Unauthenticated);

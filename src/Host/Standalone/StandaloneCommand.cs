@@ -1,5 +1,6 @@
 using System.Globalization;
 using Perf.Invoker.Acknowledgements;
+using Perf.Invoker.Alarms;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Feed;
 using Perf.Invoker.Feed.Embedded;
@@ -41,8 +42,13 @@ internal static class StandaloneCommand
         var validation = new ActionValidation(new ConcurrencyRange(Max: shared.ConcurrencyMax));
         InvokerSwitch invokerSwitch = engine.Switch;
         var packages = new SqlitePackageStore(engine.Database);
-        new StandaloneApi(keys, engine.Actions, packages, new ActionResolver(engine.Actions, packages), engine.Records, embedded, waiters, validation, () => invokerSwitch.IsEnabled).Map(engine.App);
+        var api = new StandaloneApi(keys, engine.Actions, packages, new ActionResolver(engine.Actions, packages), engine.Records,
+            new SqliteTriggerStore(engine.Database), new SqliteAlarmStore(engine.Database), embedded, waiters, validation, () => invokerSwitch.IsEnabled);
+        api.Map(engine.App);
+        using AlarmScheduler alarms = api.Alarms;
         await engine.StartAsync();
+        // Alarms fire into the durable queue, so they may start before the feed: what they enqueue waits there.
+        await alarms.StartAsync(engine.Stopping);
 
         string url = engine.Url;
         NamespaceKey key = keys.First;

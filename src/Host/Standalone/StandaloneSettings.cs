@@ -10,7 +10,8 @@ internal sealed class StandaloneSettings
     public static string Help => $"""
         usage: invoker [standalone] [settings]
 
-        A complete mini OpenWhisk on one machine: the REST API (actions, invoke, activations) with basic auth,
+        A complete mini OpenWhisk on one machine: the REST API (actions, invoke, activations, triggers, rules,
+        the built-in /whisk.system/alarms feeds) with basic auth,
         actions run as runtimes/nodejs processes (or Docker containers), the SQLite store and the durable
         embedded feed in --data.
         The first start creates a key for namespace 'guest' in DATA/namespaces and prints it.

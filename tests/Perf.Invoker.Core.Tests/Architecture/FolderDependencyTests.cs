@@ -30,6 +30,8 @@ public sealed partial class FolderDependencyTests
         ["Containers"] = [],
         ["Acknowledgements"] = ["Kafka", "Buffers", "Json", "Model"],
         ["Store"] = ["Buffers", "Json", "Model"],
+        // The built-in alarms feed of standalone mode: it keeps its alarms in the store and fires through the host.
+        ["Alarms"] = ["Store", "Json", "Model"],
         ["CouchDb"] = ["Invocation", "Store", "Buffers", "Json", "Model"],
         ["Kafka"] = [],
         ["Metrics"] = ["Model"],

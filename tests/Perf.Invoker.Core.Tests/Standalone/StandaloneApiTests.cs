@@ -423,7 +423,7 @@ public sealed class StandaloneApiTests(StandaloneFixture fixture) : IClassFixtur
         await AssertErrorAsync(await Guest.GetAsync("_/activations/not-an-id"), HttpStatusCode.NotFound, "does not exist");
         await AssertErrorAsync(await Guest.GetAsync("_/actions/%20leading-space"), HttpStatusCode.BadRequest, "is not valid");
         await AssertErrorAsync(await Guest.GetAsync("_/activations?limit=201"), HttpStatusCode.BadRequest, "limit must be a number from 0 to 200");
-        await AssertErrorAsync(await Guest.GetAsync("_/triggers"), HttpStatusCode.NotFound, "does not exist");
+        await AssertErrorAsync(await Guest.GetAsync("_/no-such-collection"), HttpStatusCode.NotFound, "does not exist");
     }
 
     [Fact]
