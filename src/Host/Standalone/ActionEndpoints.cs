@@ -5,7 +5,7 @@ using Perf.Invoker.Store;
 namespace Perf.Invoker.Host.Standalone;
 
 /// <summary><c>…/actions</c>: list, and create or update, get and delete one action of the caller's namespace.</summary>
-internal sealed class ActionEndpoints(SqliteActionStore actions, ActionValidation validation)
+internal sealed class ActionEndpoints(SqliteActionStore actions, ActionValidation validation, ActionResolver resolver)
 {
     /// <summary>
     /// OpenWhisk's limit on an action document, code included (48 MiB), less room for the /init envelope: the runtime
@@ -56,7 +56,18 @@ internal sealed class ActionEndpoints(SqliteActionStore actions, ActionValidatio
             return;
         }
 
-        if (validation.Check(spec) is { } invalid)
+        if (SequenceRunner.IsSequence(spec))
+        {
+            (ActionSpec? sequence, int status, string? refused) = await SequenceValidation.CheckAsync(resolver, key.Namespace, name, spec, context.RequestAborted);
+            if (sequence is null)
+            {
+                await ApiResponses.ErrorAsync(context, status, refused!);
+                return;
+            }
+
+            spec = sequence;
+        }
+        else if (validation.Check(spec) is { } invalid)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, invalid);
             return;
@@ -123,6 +134,7 @@ internal sealed class ActionEndpoints(SqliteActionStore actions, ActionValidatio
     private static ActionSpec Describe(StoredAction action, bool includeCode)
     {
         ExecutableAction executable = action.Executable;
+        bool sequence = SequenceRunner.IsSequence(action.Spec);
         return new ActionSpec
         {
             Namespace = action.Namespace,
@@ -131,9 +143,10 @@ internal sealed class ActionEndpoints(SqliteActionStore actions, ActionValidatio
             Exec = new ActionExec
             {
                 Kind = executable.Kind,
-                Code = includeCode ? executable.Code : null,
+                Code = includeCode && !sequence ? executable.Code : null,
                 Main = action.Spec.Exec.Main,
-                Binary = executable.Binary,
+                Binary = sequence ? null : executable.Binary,
+                Components = action.Spec.Exec.Components,
             },
             Limits = new ActionLimits
             {

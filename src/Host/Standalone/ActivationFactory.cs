@@ -15,7 +15,8 @@ internal sealed class ActivationFactory(TimeProvider time)
     /// <summary>The standalone API stands in for controller 0; its acks stay in-process.</summary>
     private static readonly ControllerInstanceId s_controller = new() { AsString = "0", InstanceType = "controller" };
 
-    public ActivationMessage Create(StoredAction action, NamespaceKey key, RawJson content, bool blocking) => new()
+    /// <param name="cause">The activation that caused this one: a sequence's, for each of its components.</param>
+    public ActivationMessage Create(StoredAction action, NamespaceKey key, RawJson content, bool blocking, ActivationId? cause = null) => new()
     {
         // A transaction id of its own, unrelated to the activation id, as the controller's are.
         Transid = new TransactionId { Id = ActivationId.NewId().ToString(), StartMillis = time.GetUtcNow().ToUnixTimeMilliseconds() },
@@ -33,5 +34,6 @@ internal sealed class ActivationFactory(TimeProvider time)
         RootControllerIndex = s_controller,
         Blocking = blocking,
         Content = content,
+        Cause = cause,
     };
 }

@@ -13,19 +13,33 @@ namespace Perf.Invoker.Host.Standalone;
 /// in the path is 403 and another namespace's activation id is 404. Errors are OpenWhisk's JSON
 /// <c>{"error":…,"code":…}</c>, never a stack trace. This type routes and authorizes; the endpoint groups answer.
 /// </summary>
-internal sealed class StandaloneApi(
-    NamespaceKeys keys,
-    SqliteActionStore actions,
-    SqliteActivationStore records,
-    EmbeddedActivationFeed feed,
-    ActivationWaiters waiters,
-    ActionValidation validation,
-    Func<bool> isEnabled,
-    TimeProvider? time = null)
+internal sealed class StandaloneApi
 {
-    private readonly ActionEndpoints _actions = new(actions, validation);
-    private readonly InvokeEndpoint _invoke = new(actions, records, feed, waiters, new ActivationFactory(time ?? TimeProvider.System), isEnabled);
-    private readonly ActivationEndpoints _activations = new(records);
+    private readonly NamespaceKeys _keys;
+    private readonly ActionEndpoints _actions;
+    private readonly InvokeEndpoint _invoke;
+    private readonly ActivationEndpoints _activations;
+
+    public StandaloneApi(
+        NamespaceKeys keys,
+        SqliteActionStore actions,
+        SqliteActivationStore records,
+        EmbeddedActivationFeed feed,
+        ActivationWaiters waiters,
+        ActionValidation validation,
+        Func<bool> isEnabled,
+        TimeProvider? time = null)
+    {
+        time ??= TimeProvider.System;
+        var factory = new ActivationFactory(time);
+        var runner = new ActivationRunner(feed, waiters, records, factory);
+        var resolver = new ActionResolver(actions);
+        var sequences = new SequenceRunner(resolver, runner, records, time);
+        _keys = keys;
+        _actions = new ActionEndpoints(actions, validation, resolver);
+        _invoke = new InvokeEndpoint(actions, runner, factory, sequences, isEnabled);
+        _activations = new ActivationEndpoints(records);
+    }
 
     private delegate Task AuthorizedHandler(HttpContext context, NamespaceKey key);
 
@@ -56,7 +70,7 @@ internal sealed class StandaloneApi(
 
         try
         {
-            if (keys.Authenticate(context.Request.Headers.Authorization) is not { } key)
+            if (_keys.Authenticate(context.Request.Headers.Authorization) is not { } key)
             {
                 context.Response.Headers.WWWAuthenticate = "Basic realm=\"invoker\"";
                 await ApiResponses.ErrorAsync(context, StatusCodes.Status401Unauthorized, ApiErrors.Unauthenticated);
