@@ -30,6 +30,11 @@ public sealed class SqliteDatabase : IDisposable
             revision INTEGER NOT NULL,
             spec BLOB NOT NULL,
             PRIMARY KEY(namespace, name)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS apis(
+            namespace TEXT NOT NULL,
+            basepath TEXT NOT NULL,
+            doc BLOB NOT NULL,
+            PRIMARY KEY(namespace, basepath)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS queue(
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             message BLOB NOT NULL);

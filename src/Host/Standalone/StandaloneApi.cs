@@ -19,6 +19,8 @@ internal sealed class StandaloneApi
     private readonly ActionEndpoints _actions;
     private readonly InvokeEndpoint _invoke;
     private readonly ActivationEndpoints _activations;
+    private readonly WebActionEndpoints _web;
+    private readonly ApiRouteEndpoints _routes;
 
     public StandaloneApi(
         NamespaceKeys keys,
@@ -27,6 +29,7 @@ internal sealed class StandaloneApi
         EmbeddedActivationFeed feed,
         ActivationWaiters waiters,
         ActionValidation validation,
+        SqliteApiStore apis,
         Func<bool> isEnabled,
         TimeProvider? time = null)
     {
@@ -39,6 +42,8 @@ internal sealed class StandaloneApi
         _actions = new ActionEndpoints(actions, validation, resolver);
         _invoke = new InvokeEndpoint(actions, runner, factory, sequences, isEnabled);
         _activations = new ActivationEndpoints(records);
+        _web = new WebActionEndpoints(keys, resolver, runner, sequences, isEnabled);
+        _routes = new ApiRouteEndpoints(keys, apis, _web);
     }
 
     private delegate Task AuthorizedHandler(HttpContext context, NamespaceKey key);
@@ -56,6 +61,8 @@ internal sealed class StandaloneApi
         app.MapGet(Namespace + "/activations/{id}", Authorized(_activations.GetAsync));
         app.MapGet(Namespace + "/activations/{id}/logs", Authorized(_activations.GetLogsAsync));
         app.MapGet(Namespace + "/activations/{id}/result", Authorized(_activations.GetResultAsync));
+        _web.Map(app);
+        _routes.Map(app);
         // Packages, triggers, rules and anything else this subset does not serve: OpenWhisk's 404, in JSON.
         app.MapFallback(static context => ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, ApiErrors.NotFound));
     }

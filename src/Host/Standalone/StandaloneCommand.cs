@@ -40,7 +40,7 @@ internal static class StandaloneCommand
         engine.AddFeed(embedded, embedded, maxPeek, static message => $"activation at queue position {message.Offset}");
         var validation = new ActionValidation(new ConcurrencyRange(Max: shared.ConcurrencyMax));
         InvokerSwitch invokerSwitch = engine.Switch;
-        new StandaloneApi(keys, engine.Actions, engine.Records, embedded, waiters, validation, () => invokerSwitch.IsEnabled).Map(engine.App);
+        new StandaloneApi(keys, engine.Actions, engine.Records, embedded, waiters, validation, new SqliteApiStore(engine.Database), () => invokerSwitch.IsEnabled).Map(engine.App);
         await engine.StartAsync();
 
         string url = engine.Url;
