@@ -152,11 +152,14 @@ internal sealed class ApiRouteEndpoints(NamespaceKeys keys, SqliteApiStore apis,
                     continue;
                 }
 
+                const string RequestPath = "$(request.path)";
                 string url = (string?)target["url"] ?? "";
                 string action = (string?)target["action"] ?? "";
-                string extension = "." + (url.LastIndexOf('.') is var dot and > 0 && url[(dot + 1)..] is var tail ? tail.Split('$')[0] : "json");
                 // A route with path parameters passes the request's path to the action, as the gateway's $(request.path) does.
-                string path = url.Contains("$(request.path)", StringComparison.Ordinal) ? relative : "";
+                bool withPath = url.EndsWith(RequestPath, StringComparison.Ordinal);
+                string path = withPath ? relative : "";
+                string last = url[..^(withPath ? RequestPath.Length : 0)].Split('/')[^1];
+                string extension = last.LastIndexOf('.') is var dot and > 0 ? last[dot..] : ".json";
                 await web.ServeAsync(context, (string?)target["namespace"] ?? @namespace, (string?)target["package"] ?? "default", action + extension, path,
                     AddedHeaders(api, (string?)operation["operationId"]));
                 return;
