@@ -53,7 +53,7 @@ public sealed partial class ActionSpec
     public int Concurrency => Limits?.Concurrency ?? MaxConcurrentAnnotation ?? 1;
 }
 
-/// <summary>What runs: a kind (runtime), its code and entry point, or a docker image.</summary>
+/// <summary>What runs: a kind (runtime), its code and entry point, a docker image, or a sequence's components.</summary>
 [JsonModel]
 public sealed partial class ActionExec
 {
@@ -70,6 +70,9 @@ public sealed partial class ActionExec
 
     [JsonIntern]
     public string? Image { get; init; }
+
+    /// <summary>A sequence's actions (kind <c>sequence</c>), fully qualified: <c>/namespace/name</c> or <c>/namespace/package/name</c>.</summary>
+    public string[]? Components { get; init; }
 }
 
 /// <summary>An action's limits; units: timeout ms, memory MB, logs MB (docs/openwhisk.md §7).</summary>

@@ -53,6 +53,11 @@ public sealed class SqliteDatabase : IDisposable
             trigger TEXT NOT NULL,
             spec BLOB NOT NULL,
             PRIMARY KEY(namespace, trigger)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS apis(
+            namespace TEXT NOT NULL,
+            basepath TEXT NOT NULL,
+            doc BLOB NOT NULL,
+            PRIMARY KEY(namespace, basepath)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS queue(
             seq INTEGER PRIMARY KEY AUTOINCREMENT,
             message BLOB NOT NULL);

@@ -8,7 +8,7 @@ namespace Perf.Invoker.Host.Standalone;
 /// <c>…/actions</c>: list (a namespace's, or one package's), and create or update, get and delete one action of the
 /// caller's namespace, in a package too (<c>actions/P/NAME</c>, or <c>guest%2FP</c> as the namespace).
 /// </summary>
-internal sealed class ActionEndpoints(SqliteActionStore actions, SqlitePackageStore packages, ActionResolver resolver, ActionValidation validation)
+internal sealed class ActionEndpoints(SqliteActionStore actions, SqlitePackageStore packages, ActionResolver resolver, QualifiedActions qualified, ActionValidation validation)
 {
     /// <summary>
     /// OpenWhisk's limit on an action document, code included (48 MiB), less room for the /init envelope: the runtime
@@ -66,7 +66,18 @@ internal sealed class ActionEndpoints(SqliteActionStore actions, SqlitePackageSt
             return;
         }
 
-        if (validation.Check(spec) is { } invalid)
+        if (SequenceRunner.IsSequence(spec))
+        {
+            (ActionSpec? sequence, int status, string? refused) = await SequenceValidation.CheckAsync(qualified, key.Namespace, name, spec, context.RequestAborted);
+            if (sequence is null)
+            {
+                await ApiResponses.ErrorAsync(context, status, refused!);
+                return;
+            }
+
+            spec = sequence;
+        }
+        else if (validation.Check(spec) is { } invalid)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, invalid);
             return;
@@ -252,6 +263,7 @@ internal sealed class ActionEndpoints(SqliteActionStore actions, SqlitePackageSt
     private static ActionSpec Describe(StoredAction action, Parameter[] parameters, bool includeCode)
     {
         ExecutableAction executable = action.Executable;
+        bool sequence = SequenceRunner.IsSequence(action.Spec);
         return new ActionSpec
         {
             Namespace = action.Path,
@@ -260,9 +272,10 @@ internal sealed class ActionEndpoints(SqliteActionStore actions, SqlitePackageSt
             Exec = new ActionExec
             {
                 Kind = executable.Kind,
-                Code = includeCode ? executable.Code : null,
+                Code = includeCode && !sequence ? executable.Code : null,
                 Main = action.Spec.Exec.Main,
-                Binary = executable.Binary,
+                Binary = sequence ? null : executable.Binary,
+                Components = action.Spec.Exec.Components,
             },
             Limits = new ActionLimits
             {

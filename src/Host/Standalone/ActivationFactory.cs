@@ -15,7 +15,7 @@ internal sealed class ActivationFactory(TimeProvider time)
     /// <summary>The standalone API stands in for controller 0; its acks stay in-process.</summary>
     private static readonly ControllerInstanceId s_controller = new() { AsString = "0", InstanceType = "controller" };
 
-    /// <param name="cause">The activation that caused this one (a trigger's, for the activations of its rules).</param>
+    /// <param name="cause">The activation that caused this one: a trigger's for the activations of its rules, a sequence's for each of its components.</param>
     public ActivationMessage Create(StoredAction action, NamespaceKey key, RawJson content, bool blocking, ActivationId? cause = null) => new()
     {
         // A transaction id of its own, unrelated to the activation id, as the controller's are.

@@ -1,7 +1,5 @@
-using Perf.Invoker.Acknowledgements;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using Perf.Invoker.Feed.Embedded;
 using Perf.Invoker.Invocation;
 using Perf.Invoker.Json;
 using Perf.Invoker.Model;
@@ -15,10 +13,9 @@ namespace Perf.Invoker.Host.Standalone;
 /// </summary>
 internal sealed class InvokeEndpoint(
     ActionResolver resolver,
-    SqliteActivationStore records,
-    EmbeddedActivationFeed feed,
-    ActivationWaiters waiters,
+    ActivationRunner runner,
     ActivationFactory factory,
+    SequenceRunner sequences,
     Func<bool> isEnabled)
 {
     /// <summary>OpenWhisk's payload limit of an invocation (whisk.activation.payload.max).</summary>
@@ -36,42 +33,21 @@ internal sealed class InvokeEndpoint(
 
         ActivationId id = accepted.ActivationId;
         context.Response.Headers["x-openwhisk-activation-id"] = id.ToString();
-        // Registered before the enqueue, so a fast activation's ack cannot arrive before anyone waits for it.
-        Task<ActivationRecord?>? completion = accepted.Blocking ? waiters.Register(id) : null;
-        try
+        if (!accepted.Blocking)
         {
             // Durable before the answer: from here on a crash replays the activation instead of losing it.
-            await feed.EnqueueAsync(accepted.Message, context.RequestAborted);
-            if (completion is null)
-            {
-                await ApiResponses.WriteActivationIdAsync(context, id);
-                return;
-            }
-
-            ActivationRecord? record;
-            try
-            {
-                record = await completion.WaitAsync(accepted.Wait, context.RequestAborted);
-            }
-            catch (TimeoutException)
-            {
-                await ApiResponses.WriteActivationIdAsync(context, id);
-                return;
-            }
-
-            record ??= await records.FindAsync(key.Namespace, id, context.RequestAborted);
-            if (record is null)
-            {
-                await ApiResponses.WriteActivationIdAsync(context, id);
-                return;
-            }
-
-            await WriteOutcomeAsync(context, record, accepted.ResultOnly);
+            await runner.EnqueueAsync(accepted.Message, context.RequestAborted);
+            await ApiResponses.WriteActivationIdAsync(context, id);
+            return;
         }
-        finally
+
+        if (await runner.RunAsync(id, key.Namespace, accepted.Message, accepted.Wait, context.RequestAborted) is not { } record)
         {
-            waiters.Forget(id);
+            await ApiResponses.WriteActivationIdAsync(context, id);
+            return;
         }
+
+        await WriteOutcomeAsync(context, record, accepted.ResultOnly);
     }
 
     /// <summary>
@@ -102,7 +78,9 @@ internal sealed class InvokeEndpoint(
             return null;
         }
 
-        if (InvocationContent.Merge(resolved.Parameters, body, out string? malformed) is not { } content)
+        // A sequence's input is the request's parameters alone; each component merges its own defaults (SequenceRunner).
+        bool sequence = SequenceRunner.IsSequence(action.Spec);
+        if (InvocationContent.Merge(sequence ? null : resolved.Parameters, body, out string? malformed) is not { } content)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.Malformed(malformed!));
             return null;
@@ -111,6 +89,12 @@ internal sealed class InvokeEndpoint(
         if (!TryQuery(context.Request.Query, out bool blocking, out bool resultOnly, out TimeSpan wait, out string? badQuery))
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, badQuery);
+            return null;
+        }
+
+        if (sequence)
+        {
+            await sequences.InvokeAsync(context, key, action, content, blocking, resultOnly, wait);
             return null;
         }
 
@@ -152,7 +136,7 @@ internal sealed class InvokeEndpoint(
     }
 
     /// <summary>The completed activation: 200 on success, 500 for the invoker's fault, 502 for the action's.</summary>
-    private static Task WriteOutcomeAsync(HttpContext context, ActivationRecord record, bool resultOnly)
+    public static Task WriteOutcomeAsync(HttpContext context, ActivationRecord record, bool resultOnly)
     {
         int status = record.Response.Status switch
         {

@@ -11,7 +11,7 @@ namespace Perf.Invoker.Host.Standalone;
 /// The REST subset of docs/openwhisk.md §7 over the embedded store and feed: the information documents, actions
 /// create/update/get/list/delete (in packages too), invoke (blocking, non-blocking, result only, 202 after the blocking
 /// wait), packages and bindings, activations list/get/logs/result, triggers (fire included) and rules, and the built-in
-/// alarms feed actions. Every endpoint that addresses an action by name goes through the one <see cref="ActionResolver"/>.
+/// alarms feed actions, web actions and API routes. Every endpoint that addresses an action by name goes through the one <see cref="ActionResolver"/>.
 /// Every request carries basic auth; a key sees only its own namespace (<c>_</c> names it), another namespace
 /// in the path is 403 and another namespace's activation id is 404. Errors are OpenWhisk's JSON
 /// <c>{"error":…,"code":…}</c>, never a stack trace. This type routes and authorizes; the endpoint groups answer.
@@ -27,6 +27,8 @@ internal sealed class StandaloneApi
     private readonly TriggerEndpoints _triggers;
     private readonly RuleEndpoints _rules;
     private readonly AlarmFeedEndpoint _alarmFeed;
+    private readonly WebActionEndpoints _web;
+    private readonly ApiRouteEndpoints _routes;
 
     public StandaloneApi(
         NamespaceKeys keys,
@@ -39,16 +41,22 @@ internal sealed class StandaloneApi
         EmbeddedActivationFeed feed,
         ActivationWaiters waiters,
         ActionValidation validation,
+        SqliteApiStore apis,
         Func<bool> isEnabled,
         TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
         var factory = new ActivationFactory(time);
+        var runner = new ActivationRunner(feed, waiters, records, factory);
+        var qualified = new QualifiedActions(resolver);
+        var sequences = new SequenceRunner(qualified, runner, records, time);
         _keys = keys;
         _packages = new PackageEndpoints(packages, actions);
-        _actions = new ActionEndpoints(actions, packages, resolver, validation);
-        _invoke = new InvokeEndpoint(resolver, records, feed, waiters, factory, isEnabled);
+        _actions = new ActionEndpoints(actions, packages, resolver, qualified, validation);
+        _invoke = new InvokeEndpoint(resolver, runner, factory, sequences, isEnabled);
         _activations = new ActivationEndpoints(records);
+        _web = new WebActionEndpoints(keys, qualified, runner, sequences, isEnabled);
+        _routes = new ApiRouteEndpoints(keys, apis, _web);
         var firing = new TriggerFiring(actions, records, feed, factory, isEnabled, time);
         _triggers = new TriggerEndpoints(triggers, alarms, firing, time);
         _rules = new RuleEndpoints(triggers, actions, time);
@@ -97,6 +105,8 @@ internal sealed class StandaloneApi
         // The alarms package's feed actions, which any key may invoke (OpenWhisk's whisk.system packages are shared).
         app.MapPost("/api/v1/namespaces/whisk.system/actions/alarms/{feed}", Authorized(_alarmFeed.InvokeAsync, checkNamespace: false));
         app.MapGet("/api/v1/namespaces/whisk.system/packages/alarms", Authorized(AlarmFeedEndpoint.GetPackageAsync, checkNamespace: false));
+        _web.Map(app);
+        _routes.Map(app);
         // Anything else this subset does not serve: OpenWhisk's 404, in JSON.
         app.MapFallback(static context => ApiResponses.ErrorAsync(context, StatusCodes.Status404NotFound, ApiErrors.NotFound));
     }

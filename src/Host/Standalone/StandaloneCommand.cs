@@ -43,7 +43,7 @@ internal static class StandaloneCommand
         InvokerSwitch invokerSwitch = engine.Switch;
         var packages = new SqlitePackageStore(engine.Database);
         var api = new StandaloneApi(keys, engine.Actions, packages, new ActionResolver(engine.Actions, packages), engine.Records,
-            new SqliteTriggerStore(engine.Database), new SqliteAlarmStore(engine.Database), embedded, waiters, validation, () => invokerSwitch.IsEnabled);
+            new SqliteTriggerStore(engine.Database), new SqliteAlarmStore(engine.Database), embedded, waiters, validation, new SqliteApiStore(engine.Database), () => invokerSwitch.IsEnabled);
         api.Map(engine.App);
         using AlarmScheduler alarms = api.Alarms;
         await engine.StartAsync();

@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+using Perf.Invoker.Acknowledgements;
+using Perf.Invoker.Feed.Embedded;
+using Perf.Invoker.Invocation;
+using Perf.Invoker.Json;
+using Perf.Invoker.Model;
+using Perf.Invoker.Store;
+
+namespace Perf.Invoker.Host.Standalone;
+
+/// <summary>
+/// One activation through the invoker, as the API runs it: its message committed to the embedded queue (durable before
+/// anyone is answered), then, when the caller waits, its record from the in-process ack or the store. The invoke endpoint,
+/// sequences (one component after the other, each with the sequence's activation as its <c>cause</c>) and web actions all
+/// run activations through here, so every one of them takes the same queue, pool and record path.
+/// </summary>
+internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWaiters waiters, SqliteActivationStore records, ActivationFactory factory)
+{
+    /// <summary>Commits the message; the caller does not wait for the record (a non-blocking invoke).</summary>
+    public ValueTask<long> EnqueueAsync(byte[] message, CancellationToken cancellationToken) => feed.EnqueueAsync(message, cancellationToken);
+
+    /// <summary>
+    /// Commits the message and waits up to <paramref name="wait"/> for its record; null when it did not complete in time
+    /// (or the invoker is stopping): the caller then answers with the activation id only. The state machine is pooled,
+    /// so a blocking invoke costs no more allocations than when this ran inline in the endpoint (docs/performance.md).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ActivationRecord?> RunAsync(ActivationId id, string @namespace, byte[] message, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        // Registered before the enqueue, so a fast activation's ack cannot arrive before anyone waits for it.
+        Task<ActivationRecord?> completion = waiters.Register(id);
+        try
+        {
+            // Durable before the answer: from here on a crash replays the activation instead of losing it.
+            await feed.EnqueueAsync(message, cancellationToken);
+            ActivationRecord? record;
+            try
+            {
+                record = await completion.WaitAsync(wait, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+
+            return record ?? await records.FindAsync(@namespace, id, cancellationToken);
+        }
+        finally
+        {
+            waiters.Forget(id);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> for <paramref name="key"/> with <paramref name="content"/> (already merged with the
+    /// action's defaults) and waits for its record: what a sequence does for each component and a web action for its
+    /// action. <see cref="InternalRun.TooLarge"/> when the message would be over what the handler reads.
+    /// </summary>
+    public async Task<InternalRun> InvokeAsync(StoredAction action, NamespaceKey key, RawJson content, ActivationId? cause, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        ActivationMessage message = factory.Create(action, key, content, blocking: true, cause);
+        byte[] serialized = JsonModel.ToUtf8Bytes(message);
+        if (serialized.Length > ActivationMessageHandler.MaxMessageBytes)
+        {
+            return new InternalRun(message.ActivationId, null, serialized.Length);
+        }
+
+        ActivationRecord? record = await RunAsync(message.ActivationId, key.Namespace, serialized, wait, cancellationToken);
+        return new InternalRun(message.ActivationId, record, serialized.Length);
+    }
+}
+
+/// <summary>An activation run by the API itself: its id, its record (null when it outlasted the wait) and its message's size.</summary>
+internal readonly record struct InternalRun(ActivationId Id, ActivationRecord? Record, int MessageBytes)
+{
+    public bool TooLarge => MessageBytes > ActivationMessageHandler.MaxMessageBytes;
+}
