@@ -16,9 +16,9 @@ internal sealed class AlarmFeedEndpoint(AlarmFeed feed, SqliteActivationStore re
 {
     /// <summary>
     /// <c>GET /api/v1/namespaces/whisk.system/packages/alarms</c> (<c>wsk package get /whisk.system/alarms</c>): the package as
-    /// the alarms package's installCatalog.sh publishes it, its three actions listed as feeds (each has <c>feed: true</c>).
+    /// the alarms package's installCatalog.sh publishes it, its three actions listed as feeds (each has <c>feed: true</c>); one line.
     /// </summary>
-    private static readonly RawJson s_package = RawJson.Parse(
+    private static readonly RawJson s_package = RawJson.Parse(string.Concat(
         """
         {"namespace":"whisk.system","name":"alarms","version":"0.0.1","publish":true,
         "annotations":[{"key":"description","value":"Alarms and periodic utility"},{"key":"parameters","value":[{"name":"trigger_payload","required":false}]}],
@@ -26,7 +26,7 @@ internal sealed class AlarmFeedEndpoint(AlarmFeed feed, SqliteActivationStore re
         "feeds":[{"name":"alarm","version":"0.0.1","annotations":[{"key":"description","value":"Fire trigger when alarm occurs"},{"key":"parameters","value":[{"name":"cron","required":true},{"name":"timezone","required":false},{"name":"startDate","required":false},{"name":"stopDate","required":false},{"name":"strict","required":false}]},{"key":"feed","value":true}]},
         {"name":"once","version":"0.0.1","annotations":[{"key":"description","value":"Fire trigger once when alarm occurs"},{"key":"parameters","value":[{"name":"date","required":true},{"name":"deleteAfterFire","required":false}]},{"key":"feed","value":true}]},
         {"name":"interval","version":"0.0.1","annotations":[{"key":"description","value":"Fire trigger at specified interval"},{"key":"parameters","value":[{"name":"minutes","required":true},{"name":"startDate","required":false},{"name":"stopDate","required":false}]},{"key":"feed","value":true}]}]}
-        """);
+        """.Split('\n')));
 
     public static Task GetPackageAsync(HttpContext context, NamespaceKey key) => ApiResponses.WriteRawAsync(context, StatusCodes.Status200OK, s_package);
 

@@ -124,7 +124,8 @@ public sealed class TriggerRuleApiTests(TriggerRuleFixture fixture) : IClassFixt
         await PutActionAsync(Guest, "alarm-echo");
         await PutAsync(Guest, "triggers/alarm-t", """{"annotations":[{"key":"feed","value":"/whisk.system/alarms/interval"}]}""");
         await PutAsync(Guest, "rules/alarm-r", """{"trigger":"/guest/alarm-t","action":"/guest/alarm-echo"}""");
-        string start = DateTimeOffset.UtcNow.AddSeconds(2).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+        // Ahead by enough that the creation, however slow the machine, still finds it in the future.
+        string start = DateTimeOffset.UtcNow.AddSeconds(10).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
         using HttpResponseMessage created = await fixture.Invoker.Client.PostAsync("whisk.system/actions/alarms/interval?blocking=true", Json($$$"""
             {"lifecycleEvent":"CREATE","triggerName":"/_/alarm-t","authKey":"{{{fixture.Invoker.ApiKey}}}","minutes":1,"startDate":"{{{start}}}","trigger_payload":{"from":"alarm"}}
