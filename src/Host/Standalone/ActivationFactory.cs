@@ -15,11 +15,12 @@ internal sealed class ActivationFactory(TimeProvider time)
     /// <summary>The standalone API stands in for controller 0; its acks stay in-process.</summary>
     private static readonly ControllerInstanceId s_controller = new() { AsString = "0", InstanceType = "controller" };
 
-    public ActivationMessage Create(StoredAction action, NamespaceKey key, RawJson content, bool blocking) => new()
+    /// <param name="binding">The package binding the action was reached through (<c>guest/B</c>): its records carry it.</param>
+    public ActivationMessage Create(StoredAction action, NamespaceKey key, RawJson content, bool blocking, string? binding = null) => new()
     {
         // A transaction id of its own, unrelated to the activation id, as the controller's are.
         Transid = new TransactionId { Id = ActivationId.NewId().ToString(), StartMillis = time.GetUtcNow().ToUnixTimeMilliseconds() },
-        Action = new FullyQualifiedEntityName { Path = action.Path, Name = action.EntityName, Version = action.Executable.Version },
+        Action = new FullyQualifiedEntityName { Path = action.Path, Name = action.EntityName, Version = action.Executable.Version, Binding = binding },
         Revision = action.Revision.ToString(CultureInfo.InvariantCulture),
         User = new Identity
         {
