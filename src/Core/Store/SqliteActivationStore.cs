@@ -85,30 +85,45 @@ public sealed class SqliteActivationStore : IActivationStore
     }
 
     /// <summary>
-    /// The name the list filters on, as OpenWhisk's activation view keys it: the action's name, or <c>P/NAME</c> for an
-    /// action in package P (its <c>path</c> annotation, <c>"ns/P/NAME"</c>, has three parts), so that <c>name=P/NAME</c> finds it.
+    /// The name the list filters on, as OpenWhisk's activation view keys it: <c>B/NAME</c> for an action invoked through
+    /// binding B (its <c>binding</c> annotation, <c>"ns/B"</c>), <c>P/NAME</c> for an action in package P (its <c>path</c>
+    /// annotation, <c>"ns/P/NAME"</c>, has three parts), else the name; so that <c>name=P/NAME</c> finds it.
     /// </summary>
     private static int WriteFilterName(PooledBufferWriter scratch, ActivationRecord record)
     {
+        ReadOnlySpan<byte> package = default;
         foreach (Parameter annotation in record.Annotations)
         {
-            if (annotation.Key == "path")
+            ReadOnlySpan<byte> value = annotation.Value.Utf8.Span;
+            int slash = value.IndexOf((byte)'/');
+            if (value.Length < 2 || value[0] != '"' || value[^1] != '"' || slash < 0)
             {
-                ReadOnlySpan<byte> path = annotation.Value.Utf8.Span;
-                int first = path.IndexOf((byte)'/');
-                if (path.Length > 2 && path[0] == '"' && path[^1] == '"' && first > 0 && path[(first + 1)..].Count((byte)'/') == 1)
-                {
-                    ReadOnlySpan<byte> tail = path[(first + 1)..^1];
-                    tail.CopyTo(scratch.GetSpan(tail.Length));
-                    scratch.Advance(tail.Length);
-                    return tail.Length;
-                }
+                continue;
+            }
 
+            ReadOnlySpan<byte> afterNamespace = value[(slash + 1)..^1];
+            if (annotation.Key == "binding")
+            {
+                package = afterNamespace;
                 break;
+            }
+
+            if (annotation.Key == "path" && afterNamespace.IndexOf((byte)'/') is var last and >= 0 && afterNamespace[(last + 1)..].IndexOf((byte)'/') < 0)
+            {
+                package = afterNamespace[..last];
             }
         }
 
-        return WriteUtf8(scratch, record.Name);
+        if (package.IsEmpty)
+        {
+            return WriteUtf8(scratch, record.Name);
+        }
+
+        package.CopyTo(scratch.GetSpan(package.Length));
+        scratch.Advance(package.Length);
+        scratch.GetSpan(1)[0] = (byte)'/';
+        scratch.Advance(1);
+        return package.Length + 1 + WriteUtf8(scratch, record.Name);
     }
 
     private static int WriteUtf8(PooledBufferWriter scratch, string value)

@@ -16,11 +16,12 @@ internal sealed class ActivationFactory(TimeProvider time)
     private static readonly ControllerInstanceId s_controller = new() { AsString = "0", InstanceType = "controller" };
 
     /// <param name="cause">The activation that caused this one: a trigger's for the activations of its rules, a sequence's for each of its components.</param>
-    public ActivationMessage Create(StoredAction action, NamespaceKey key, RawJson content, bool blocking, ActivationId? cause = null) => new()
+    /// <param name="binding">The package binding the action was reached through (<c>guest/B</c>): its records carry it.</param>
+    public ActivationMessage Create(StoredAction action, NamespaceKey key, RawJson content, bool blocking, ActivationId? cause = null, string? binding = null) => new()
     {
         // A transaction id of its own, unrelated to the activation id, as the controller's are.
         Transid = new TransactionId { Id = ActivationId.NewId().ToString(), StartMillis = time.GetUtcNow().ToUnixTimeMilliseconds() },
-        Action = new FullyQualifiedEntityName { Path = action.Path, Name = action.EntityName, Version = action.Executable.Version },
+        Action = new FullyQualifiedEntityName { Path = action.Path, Name = action.EntityName, Version = action.Executable.Version, Binding = binding },
         Revision = action.Revision.ToString(CultureInfo.InvariantCulture),
         User = new Identity
         {

@@ -100,7 +100,7 @@ internal sealed class InvokeEndpoint(
 
         // The action's default parameters (its package's and binding's merged under its own) ride in the message beside the request's: a message over what the handler
         // reads would be accepted only to end as a whisk error, so it is refused here, before it is durable.
-        ActivationMessage message = factory.Create(action, key, content, blocking);
+        ActivationMessage message = factory.Create(action, key, content, blocking, binding: resolved.Binding);
         byte[] serialized = JsonModel.ToUtf8Bytes(message);
         if (serialized.Length > ActivationMessageHandler.MaxMessageBytes)
         {

@@ -3,18 +3,23 @@ using Xunit.Abstractions;
 
 namespace Perf.Invoker.Tests.Standalone;
 
-/// <summary>The standalone API as OpenWhisk's own JavaScript client (npm `openwhisk`) sees it: tests/openwhisk-client/scenario.js.</summary>
+/// <summary>The standalone API as OpenWhisk's own JavaScript client (npm `openwhisk`) sees it: the scenarios in tests/openwhisk-client.</summary>
 [Trait("Category", "Process")]
 public sealed class OpenWhiskClientTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task The_openwhisk_npm_client_creates_invokes_fetches_lists_and_deletes_a_concurrency_50_action()
+    public Task The_openwhisk_npm_client_creates_invokes_fetches_lists_and_deletes_a_concurrency_50_action() => RunAsync("scenario.js");
+
+    [Fact]
+    public Task The_openwhisk_npm_client_deploys_a_zip_buffer_updates_by_parameters_counts_and_uses_packages_and_bindings() => RunAsync("actions-and-packages.js");
+
+    private async Task RunAsync(string scenario)
     {
         string client = Path.Combine(Repository.Root, "tests", "openwhisk-client");
         Assert.True(Directory.Exists(Path.Combine(client, "node_modules", "openwhisk")), $"run 'npm ci' in {client} first (test.sh does)");
         await using StandaloneInvoker invoker = await StandaloneInvoker.StartAsync();
 
-        var start = new ProcessStartInfo("node", [Path.Combine(client, "scenario.js")])
+        var start = new ProcessStartInfo("node", [Path.Combine(client, scenario)])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -26,7 +31,7 @@ public sealed class OpenWhiskClientTests(ITestOutputHelper output)
         await node.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
 
         output.WriteLine(await stdout);
-        Assert.True(node.ExitCode == 0, $"scenario.js failed:\n{await stderr}\ninvoker:\n{invoker.Output}");
+        Assert.True(node.ExitCode == 0, $"{scenario} failed:\n{await stderr}\ninvoker:\n{invoker.Output}");
         Assert.Contains("\"ok\":true", await stdout);
         Directory.Delete(invoker.DataDirectory, recursive: true);
     }

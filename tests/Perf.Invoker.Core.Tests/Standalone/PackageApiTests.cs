@@ -86,6 +86,9 @@ public sealed class PackageApiTests(StandaloneFixture fixture) : IClassFixture<S
         Assert.Equal(4, got["parameters"]!.AsArray().Count);
         Assert.Equal("guest/provider", (string?)actions.AsArray().Single()!["namespace"]);
         Assert.Equal("""{"a":"package","b":"binding","c":"action","d":"invoke"}""", result.ToJsonString());
+        Assert.Equal("""{"activations":1}""", (await SendAsync(Guest, HttpMethod.Get, "_/activations?name=bound/echo&count=true")).ToJsonString());
+        JsonNode record = (await SendAsync(Guest, HttpMethod.Get, "_/activations?name=bound/echo")).AsArray().Single()!;
+        Assert.Contains(record["annotations"]!.AsArray(), a => (string?)a!["key"] == "binding" && (string?)a["value"] == "guest/bound");
     }
 
     [Fact]

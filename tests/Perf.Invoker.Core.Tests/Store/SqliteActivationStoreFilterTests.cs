@@ -26,6 +26,35 @@ public sealed class SqliteActivationStoreFilterTests
     }
 
     [Fact]
+    public async Task An_action_invoked_through_a_binding_is_found_by_the_binding_and_name()
+    {
+        using var temp = new TempDatabase();
+        var store = new SqliteActivationStore(temp.Database);
+        ActivationRecord template = TempDatabase.Record(name: "echo");
+        var bound = new ActivationRecord
+        {
+            Namespace = template.Namespace,
+            Name = template.Name,
+            Subject = template.Subject,
+            ActivationId = template.ActivationId,
+            Start = template.Start,
+            End = template.End,
+            Response = template.Response,
+            Logs = template.Logs,
+            Version = template.Version,
+            Annotations =
+            [
+                new Parameter { Key = "path", Value = RawJson.FromString("guest/utils/echo") },
+                new Parameter { Key = "binding", Value = RawJson.FromString("guest/mine") },
+            ],
+        };
+        await store.StoreAsync(bound, default);
+
+        Assert.Single(await store.ListAsync("guest", "mine/echo", 10, 0, default));
+        Assert.Empty(await store.ListAsync("guest", "utils/echo", 10, 0, default));
+    }
+
+    [Fact]
     public async Task An_action_in_a_package_is_found_by_package_and_name_as_OpenWhisks_activation_view_keys_it()
     {
         using var temp = new TempDatabase();
