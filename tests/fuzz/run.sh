@@ -73,7 +73,7 @@ if [ "$keep" = --keep ]; then
       # afl-cmin names files after the queue's ids (id:000012,src:…): ':' is awkward in a repository, so they are renumbered.
       rm -rf "$FUZZ/corpus/$h" && mkdir -p "$FUZZ/corpus/$h"
       i=0; for f in "$min"/*; do cp "$f" "$FUZZ/corpus/$h/$(printf '%04d' $i)"; i=$((i + 1)); done
-      echo "$h: corpus minimised to $i inputs, $(du -sk "$FUZZ/corpus/$h" | cut -f1) KiB"
+      echo "$h: corpus minimised to $i inputs, $(cat "$FUZZ/corpus/$h/"* | wc -c) bytes"
     else
       echo "$h: afl-cmin failed"; tail -10 "$OUT/$h.cmin.log"; status=1
     fi
