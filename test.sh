@@ -105,7 +105,7 @@ fi
 # (FuzzCorpusTests). AFL++ comes from Debian. ----------------------------------------------------------------------
 if [ $built = 1 ]; then
   if need_deb afl-fuzz afl++; then
-    tests/fuzz/run.sh all 20 >"$OUT/fuzz.log" 2>&1
+    FUZZ_NO_BUILD=1 tests/fuzz/run.sh all 20 >"$OUT/fuzz.log" 2>&1
     harnesses=0
     while IFS= read -r line; do
       harnesses=$((harnesses + 1))

@@ -8,7 +8,8 @@
 # (tests/fuzz/corpus/HARNESS), all harnesses at once with "all". Prints one line of figures per harness and exits non-zero
 # when any found a crash or a hang (kept in tests/fuzz/.out/findings/HARNESS/default/{crashes,hangs}; replay one with
 # `tests/fuzz/.out/bin/Perf.Invoker.Fuzz HARNESS FILE`). --keep then minimises the corpus with what the run found
-# (afl-cmin) and writes it back to tests/fuzz/corpus/HARNESS, to commit.
+# (afl-cmin) and writes it back to tests/fuzz/corpus/HARNESS, to commit. With FUZZ_NO_BUILD=1 it publishes what a Release
+# build of the solution left (test.sh, which has just built it), instead of building again.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -26,7 +27,7 @@ command -v afl-fuzz >/dev/null || { echo "afl-fuzz is missing: install the Debia
 # A fresh publish each time: SharpFuzz instruments in place, and an assembly is instrumented once.
 rm -rf "$BIN" && mkdir -p "$OUT"
 dotnet tool restore >"$OUT/tool-restore.log" 2>&1 || { cat "$OUT/tool-restore.log"; exit 1; }
-dotnet publish tests/Perf.Invoker.Fuzz -c Release -o "$BIN" >"$OUT/publish.log" 2>&1 || { grep -E "error" "$OUT/publish.log" | sort -u | head -20; echo "publish failed"; exit 1; }
+dotnet publish tests/Perf.Invoker.Fuzz -c Release ${FUZZ_NO_BUILD:+--no-build} -o "$BIN" >"$OUT/publish.log" 2>&1 || { grep -E "error" "$OUT/publish.log" | sort -u | head -20; echo "publish failed"; exit 1; }
 dotnet tool run sharpfuzz "$BIN/Perf.Invoker.Core.dll" >"$OUT/instrument.log" 2>&1 \
   && dotnet tool run sharpfuzz "$BIN/Perf.Invoker.Fuzz.dll" Perf.Invoker.Host >>"$OUT/instrument.log" 2>&1 \
   || { cat "$OUT/instrument.log"; echo "instrumenting failed"; exit 1; }
@@ -73,7 +74,7 @@ if [ "$keep" = --keep ]; then
       # afl-cmin names files after the queue's ids (id:000012,src:…): ':' is awkward in a repository, so they are renumbered.
       rm -rf "$FUZZ/corpus/$h" && mkdir -p "$FUZZ/corpus/$h"
       i=0; for f in "$min"/*; do cp "$f" "$FUZZ/corpus/$h/$(printf '%04d' $i)"; i=$((i + 1)); done
-      echo "$h: corpus minimised to $i inputs, $(du -sk "$FUZZ/corpus/$h" | cut -f1) KiB"
+      echo "$h: corpus minimised to $i inputs, $(cat "$FUZZ/corpus/$h/"* | wc -c) bytes"
     else
       echo "$h: afl-cmin failed"; tail -10 "$OUT/$h.cmin.log"; status=1
     fi
