@@ -160,7 +160,9 @@ internal sealed class ApiRouteEndpoints(NamespaceKeys keys, SqliteApiStore apis,
                 string path = withPath ? relative : "";
                 string last = url[..^(withPath ? RequestPath.Length : 0)].Split('/')[^1];
                 string extension = last.LastIndexOf('.') is var dot and > 0 ? last[dot..] : ".json";
-                await web.ServeAsync(context, (string?)target["namespace"] ?? @namespace, (string?)target["package"] ?? "default", action + extension, path,
+                // "_" (a route made before its namespace was known) is the API's own namespace.
+                string actionNamespace = (string?)target["namespace"] is { } ns && ns != "_" ? ns : @namespace;
+                await web.ServeAsync(context, actionNamespace, (string?)target["package"] ?? "default", action + extension, path,
                     AddedHeaders(api, (string?)operation["operationId"]));
                 return;
             }

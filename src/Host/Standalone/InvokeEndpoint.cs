@@ -24,30 +24,34 @@ internal sealed class InvokeEndpoint(
     /// <summary>A blocking invocation answers 202 with the activation id after this (docs/openwhisk.md §7).</summary>
     public static readonly TimeSpan MaxBlockingWait = TimeSpan.FromSeconds(60);
 
-    public async Task InvokeAsync(HttpContext context, NamespaceKey key)
+    public Task InvokeAsync(HttpContext context, NamespaceKey key)
     {
-        if (await AcceptAsync(context, key) is not { } accepted)
+        // The usual request's action and body are at hand: the runner's frame is then the invoke's one async frame.
+        ValueTask<Accepted?> accepting = AcceptAsync(context, key);
+        return accepting.IsCompletedSuccessfully ? RespondAsync(context, key, accepting.Result) : RespondLaterAsync(context, key, accepting);
+    }
+
+    private async Task RespondLaterAsync(HttpContext context, NamespaceKey key, ValueTask<Accepted?> accepting) =>
+        await RespondAsync(context, key, await accepting);
+
+    private Task RespondAsync(HttpContext context, NamespaceKey key, Accepted? accepted)
+    {
+        if (accepted is not { } invocation)
         {
-            return;
+            return Task.CompletedTask;
         }
 
-        ActivationId id = accepted.ActivationId;
-        context.Response.Headers["x-openwhisk-activation-id"] = id.ToString();
-        if (!accepted.Blocking)
-        {
-            // Durable before the answer: from here on a crash replays the activation instead of losing it.
-            await runner.EnqueueAsync(accepted.Message, context.RequestAborted);
-            await ApiResponses.WriteActivationIdAsync(context, id);
-            return;
-        }
+        context.Response.Headers["x-openwhisk-activation-id"] = invocation.ActivationId.ToString();
+        return invocation.Blocking
+            ? runner.RunAsync(invocation.ActivationId, key.Namespace, invocation.Message, invocation.Wait, new Answer(context, invocation.ActivationId, invocation.ResultOnly), context.RequestAborted)
+            : EnqueueAsync(context, invocation);
+    }
 
-        if (await runner.RunAsync(id, key.Namespace, accepted.Message, accepted.Wait, context.RequestAborted) is not { } record)
-        {
-            await ApiResponses.WriteActivationIdAsync(context, id);
-            return;
-        }
-
-        await WriteOutcomeAsync(context, record, accepted.ResultOnly);
+    private async Task EnqueueAsync(HttpContext context, Accepted invocation)
+    {
+        // Durable before the answer: from here on a crash replays the activation instead of losing it.
+        await runner.EnqueueAsync(invocation.Message, context.RequestAborted);
+        await ApiResponses.WriteActivationIdAsync(context, invocation.ActivationId);
     }
 
     /// <summary>
@@ -147,6 +151,13 @@ internal sealed class InvokeEndpoint(
         return resultOnly
             ? ApiResponses.WriteRawAsync(context, status, record.Response.Result ?? RawJson.EmptyObject)
             : ApiResponses.WriteAsync(context, status, ActivationDocument.Of(record));
+    }
+
+    /// <summary>A blocking invoke's answer: the record (or its result alone), or 202 with the id when it did not complete in time.</summary>
+    private readonly struct Answer(HttpContext context, ActivationId id, bool resultOnly) : IRecordHandler
+    {
+        public Task HandleAsync(ActivationRecord? record) =>
+            record is null ? ApiResponses.WriteActivationIdAsync(context, id) : WriteOutcomeAsync(context, record, resultOnly);
     }
 
     /// <summary>An invocation that passed every check: its message as queued, and how the caller wants the answer.</summary>

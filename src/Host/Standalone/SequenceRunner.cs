@@ -55,8 +55,19 @@ internal sealed class SequenceRunner(QualifiedActions resolver, ActivationRunner
     /// Starts a topmost sequence, detached from whoever asked (a caller that goes away does not stop it), and stores its
     /// record when it ends; the task completes with that record.
     /// </summary>
-    public Task<ActivationRecord> StartAsync(NamespaceKey key, StoredAction sequence, RawJson content, ActivationId id) =>
-        Task.Run(() => RunAsync(key, sequence, content, id, cause: null, new Counter()));
+    public Task<ActivationRecord> StartAsync(NamespaceKey key, StoredAction sequence, RawJson content, ActivationId id) => Task.Run(async () =>
+    {
+        try
+        {
+            return await RunAsync(key, sequence, content, id, cause: null, new Counter());
+        }
+        catch (Exception e)
+        {
+            // Nobody may be waiting (a non-blocking invoke): the fault is logged here, with the sequence's activation.
+            Console.Error.WriteLine($"sequence {sequence.Namespace}/{sequence.Name} activation {id}: {e.GetType().Name}: {e.Message}");
+            throw;
+        }
+    });
 
     private async Task<ActivationRecord> RunAsync(NamespaceKey key, StoredAction sequence, RawJson input, ActivationId id, ActivationId? cause, Counter atomic)
     {
