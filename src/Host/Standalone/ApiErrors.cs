@@ -10,6 +10,8 @@ internal static class ApiErrors
     public const string Internal = "An internal error occurred. The activation or request could not be completed.";
     public const string Disabled = "The invoker is disabled and takes no new activations.";
 
+    public static string StoreUnavailable(string reason) => $"The invoker's store cannot take writes now: {reason}. Nothing was changed; try again later.";
+
     public static string Malformed(string reason) => $"The request content was malformed:\n{reason}";
 
     public static string TooLarge(long length, long limit) =>
