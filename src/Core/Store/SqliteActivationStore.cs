@@ -32,19 +32,83 @@ public sealed class SqliteActivationStore : IActivationStore
     /// <summary>A record's bytes are kept for the next one up to this size; a rare larger record gives its buffer back.</summary>
     private const int ScratchRetainLimit = 1 << 20;
 
+    /// <summary>The longest pause between two attempts at a record the disk could not take.</summary>
+    private static readonly TimeSpan s_maxRetryDelay = TimeSpan.FromSeconds(2);
+
     private readonly SqliteDatabase _database;
 
-    public SqliteActivationStore(SqliteDatabase database) => _database = database;
+    private readonly Action<string>? _report;
 
+    /// <summary>1 while records cannot be written, so that an outage is reported once when it begins and once when it ends.</summary>
+    private int _unavailable;
+
+    /// <param name="report">Where the beginning and the end of an outage of the disk are said (the invoker's log); nowhere when null.</param>
+    public SqliteActivationStore(SqliteDatabase database, Action<string>? report = null)
+    {
+        _database = database;
+        _report = report;
+    }
+
+    /// <summary>
+    /// Stores the record; while the disk is full or read-only (<see cref="StoreUnavailableException"/>) it tries again, so the
+    /// activation holds its credit and its place in the queue until the record is written: a record is the activation's
+    /// outcome, and the queue forgets an activation once it completed (docs/reliability.md, disk rows).
+    /// </summary>
     public ValueTask StoreAsync(ActivationRecord record, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(record);
         ValueTask<bool> insert = TryStoreAsync(record, cancellationToken);
-        return insert.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(insert);
+        return insert.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(this, record, insert, cancellationToken);
 
         // Group-committed writes complete asynchronously: the state machine of this await is pooled, not allocated per write.
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-        static async ValueTask AwaitAsync(ValueTask<bool> pending) => await pending.ConfigureAwait(false);
+        static async ValueTask AwaitAsync(SqliteActivationStore store, ActivationRecord record, ValueTask<bool> pending, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await pending.ConfigureAwait(false);
+                if (Volatile.Read(ref store._unavailable) != 0)
+                {
+                    store.ReportAvailable();
+                }
+            }
+            catch (StoreUnavailableException e)
+            {
+                await store.RetryAsync(record, e, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask RetryAsync(ActivationRecord record, StoreUnavailableException failure, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _unavailable, 1) == 0)
+        {
+            _report?.Invoke($"activation records cannot be written: {failure.Message}; each is tried again until it is stored.");
+        }
+
+        TimeSpan delay = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await TryStoreAsync(record, cancellationToken).ConfigureAwait(false);
+                ReportAvailable();
+                return;
+            }
+            catch (StoreUnavailableException)
+            {
+                delay = delay * 2 < s_maxRetryDelay ? delay * 2 : s_maxRetryDelay;
+            }
+        }
+    }
+
+    private void ReportAvailable()
+    {
+        if (Interlocked.Exchange(ref _unavailable, 0) != 0)
+        {
+            _report?.Invoke("activation records are written again.");
+        }
     }
 
     /// <summary>Stores <paramref name="record"/> unless a record with its id exists.</summary>

@@ -133,6 +133,13 @@ public sealed class SqliteDatabase : IDisposable
         var database = new SqliteDatabase(path, durability);
         try
         {
+            // SQLite opens a file it cannot write read-only without a word: the invoker would then accept work and never
+            // record it. A read-only data directory is said at start instead (docs/reliability.md, disk rows).
+            if (SQLitePCL.raw.sqlite3_db_readonly(database._writer.Connection.Handle, "main") == 1)
+            {
+                throw new IOException("it is read-only (the data directory's file system, or the file itself)");
+            }
+
             // WAL is a property of the file (it persists); set once by the writer, before any reader opens.
             database._writer.Execute("PRAGMA journal_mode=WAL;");
             database._writer.Execute(Schema);

@@ -76,7 +76,8 @@ internal sealed class SqliteWrite<TState, TResult> : SqliteWrite, IValueTaskSour
         }
         catch (Exception e)
         {
-            _exception = e;
+            // A full or read-only disk is told apart from a failing statement: callers answer it and retry it differently.
+            _exception = StoreUnavailableException.Classify(e);
         }
     }
 

@@ -254,7 +254,7 @@ internal sealed class InvokerEngine : IAsyncDisposable
             throw new StartupException($"{databasePath}: {e.Message}", e);
         }
 
-        Records = new SqliteActivationStore(_database);
+        Records = new SqliteActivationStore(_database, static line => Console.Error.WriteLine(line));
         Actions = new SqliteActionStore(_database);
 
         _factory = Settings.Backend.CreateFactory(Settings.RuntimeDirectory, Identity.ContainerPrefix, Identity.OwnerTag, Settings.UserMemoryMegabytes, Runtimes);

@@ -24,6 +24,8 @@ internal static class ApiErrors
 
     public static string MalformedQuery(string name, string reason) => $"The query parameter '{name}' was malformed:\n{reason}";
 
+    public static string StoreUnavailable(string reason) => $"The invoker's store cannot take writes now: {reason}. Nothing was changed; try again later.";
+
     public static string Malformed(string reason) => $"The request content was malformed:\n{reason}";
 
     public static string TooLarge(long length, long limit) =>

@@ -150,6 +150,15 @@ internal sealed class StandaloneApi
                 await ApiResponses.ErrorAsync(context, e.StatusCode, ApiErrors.Malformed(e.Message));
             }
         }
+        catch (StoreUnavailableException e)
+        {
+            // The disk is full or read-only: the operator's to fix, the client's to retry; nothing was accepted.
+            Console.Error.WriteLine($"{context.Request.Method} {context.Request.Path}: 503: {e.Message}");
+            if (!context.Response.HasStarted)
+            {
+                await ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ApiErrors.StoreUnavailable(e.Reason));
+            }
+        }
         catch (Exception e)
         {
             Console.Error.WriteLine($"{context.Request.Method} {context.Request.Path}: {e.GetType().Name}: {e.Message}");

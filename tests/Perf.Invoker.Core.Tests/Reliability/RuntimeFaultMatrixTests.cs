@@ -79,6 +79,26 @@ public sealed class RuntimeFaultMatrixTests(ITestOutputHelper output)
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
+    public async Task A_runtime_that_exits_during_init_answers_every_activation_waiting_for_that_init_and_nothing_runs(int run)
+    {
+        await using var rig = new FaultRig(FaultRig.NodeRuntime);
+        // The code exits the runtime as it loads, while /init runs.
+        ExecutableAction dying = Activations.Action("process.exit(3);\nfunction main() { return {}; }", concurrency: 200, memory: 128, name: "dying");
+        var fault = Stopwatch.StartNew();
+        ActivationId[] waiting = [.. rig.SubmitMany(10, dying)];
+        await rig.WaitForRecordsAsync(waiting);
+        Assert.All(waiting, id => Assert.Equal($$"""{"error":"{{ActionMessages.AbnormalInitialization}}"}""", rig.Record(id).Response.Result.ToString()));
+
+        Assert.Empty(rig.Executions);
+        long recover = await rig.RecoverAsync(Obedient("healthy"), fault);
+        output.WriteLine($"run {run}");
+        (await rig.SettleAsync("runtime exits during /init, 9 waiters", 10, recover)).AssertNothingLost().Report(output);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
     public async Task A_timeout_retires_its_container_while_the_others_in_flight_there_finish_with_their_own_results(int run)
     {
         await using var rig = new FaultRig(FaultRig.NodeRuntime);
