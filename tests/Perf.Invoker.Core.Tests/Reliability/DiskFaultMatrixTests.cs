@@ -58,7 +58,8 @@ public sealed class DiskFaultMatrixTests(ITestOutputHelper output)
 
             // The held activations end while the disk is full: their records cannot be written yet.
             File.WriteAllText(gate, "open");
-            await Task.Delay(500);
+            await Eventually.True(() => invoker.Output.Contains("activation records cannot be written", StringComparison.Ordinal),
+                "the invoker says records wait for the disk", seconds: 60, pollMilliseconds: 20);
             var recovery = Stopwatch.StartNew();
             disk.Free();
             await Eventually.True(async () =>
