@@ -16,9 +16,9 @@ async function run() {
   });
 
   const created = await ow.routes.create({ basepath: '/demo', relpath: '/hello/greet', operation: 'GET', action: 'greeter' });
-  const url = created.value.gwApiUrl;
+  const url = created.gwApiUrl; // createApi answers the API's value alone, as OpenWhisk's routemgmt does
   assert.match(url, /\/api\/[0-9a-f]{32}\/demo$/);
-  assert.equal(created.value.apidoc.paths['/hello/greet'].get['x-openwhisk'].action, 'greeter');
+  assert.equal(created.apidoc.paths['/hello/greet'].get['x-openwhisk'].action, 'greeter');
 
   const got = await ow.routes.get({ basepath: '/demo' });
   assert.equal(got.apis.length, 1);

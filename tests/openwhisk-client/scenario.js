@@ -36,7 +36,7 @@ async function activationOf(id) {
 async function run() {
   const created = await ow.actions.create({ name: 'hello', action: code, limits: { concurrency: 50 } });
   assert.equal(created.limits.concurrency, 50);
-  assert.equal(created.exec.kind, 'nodejs:default');
+  assert.equal(created.exec.kind, 'nodejs:20', 'OpenWhisk stores the kind nodejs:default resolves to');
 
   const first = await ow.actions.invoke({ name: 'hello', blocking: true, result: true, params: { name: 'client' } });
   assert.equal(first.greeting, 'hello client');

@@ -52,9 +52,11 @@ internal static class ActionUpdate
             Logs = given.Logs ?? old?.Logs,
             Concurrency = given.Concurrency ?? old?.Concurrency,
         };
+        // OpenWhisk stores the kind a family's default names (nodejs:default is stored as nodejs:20).
+        exec = Resolved(exec);
         return new ActionSpec
         {
-            Exec = WithBinary(exec),
+            Exec = exec,
             Limits = limits,
             Parameters = put.Parameters ?? existing?.Parameters,
             Annotations = WithExecAnnotation(put.Annotations ?? existing?.Annotations, exec.Kind),
@@ -80,9 +82,9 @@ internal static class ActionUpdate
         return !trimmed[..^padding].ContainsAnyExcept(s_base64);
     }
 
-    private static ActionExec WithBinary(ActionExec exec) => exec.Code is null ? exec : new ActionExec
+    private static ActionExec Resolved(ActionExec exec) => exec.Code is null ? exec : new ActionExec
     {
-        Kind = exec.Kind,
+        Kind = RuntimeManifest.Local.ResolveKind(exec.Kind) ?? exec.Kind,
         Code = exec.Code,
         Main = exec.Main,
         Binary = IsBinaryCode(exec.Code),

@@ -67,7 +67,8 @@ internal sealed class ApiRouteEndpoints(NamespaceKeys keys, SqliteApiStore apis,
 
                 string basePath = (string)created["basePath"]!;
                 await apis.PutAsync(caller.Namespace, basePath, Encoding.UTF8.GetBytes(created.ToJsonString()), context.RequestAborted);
-                await JsonAsync(context, CliApi(gateway, basePath, created));
+                // createApi answers the API's value alone (routemgmt's generateCliApiFromGwApi(…).value); getApi the whole.
+                await JsonAsync(context, (JsonObject)CliApi(gateway, basePath, created)["value"]!.DeepClone());
                 return;
 
             case "getApi":

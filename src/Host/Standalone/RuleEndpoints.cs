@@ -11,7 +11,7 @@ namespace Perf.Invoker.Host.Standalone;
 /// new rule is active; a rule whose trigger is gone shows as inactive and can only be disabled; deleting a rule, active
 /// or not, unlinks it from its trigger.
 /// </summary>
-internal sealed class RuleEndpoints(SqliteTriggerStore triggers, SqliteActionStore actions, TimeProvider time)
+internal sealed class RuleEndpoints(SqliteTriggerStore triggers, ActionResolver resolver, TimeProvider time)
 {
     public async Task ListAsync(HttpContext context, NamespaceKey key)
     {
@@ -104,7 +104,7 @@ internal sealed class RuleEndpoints(SqliteTriggerStore triggers, SqliteActionSto
 
         FullyQualifiedEntityName newTrigger = triggerName ?? existing!.Spec.Trigger;
         FullyQualifiedEntityName newAction = actionName ?? existing!.Spec.Action;
-        if (await actions.GetAsync(EntityNames.Root(newAction), EntityNames.ActionKey(newAction), context.RequestAborted) is null)
+        if ((await resolver.ResolveAsync(EntityNames.Root(newAction), EntityNames.ActionKey(newAction), caller: null, context.RequestAborted)).Status != ResolveStatus.Found)
         {
             await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, $"action /{newAction} does not exist");
             return;

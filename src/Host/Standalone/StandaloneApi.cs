@@ -57,9 +57,9 @@ internal sealed class StandaloneApi
         _activations = new ActivationEndpoints(records);
         _web = new WebActionEndpoints(keys, qualified, runner, sequences, isEnabled);
         _routes = new ApiRouteEndpoints(keys, apis, _web);
-        var firing = new TriggerFiring(actions, records, feed, factory, isEnabled, time);
+        var firing = new TriggerFiring(resolver, sequences, records, feed, factory, isEnabled, time);
         _triggers = new TriggerEndpoints(triggers, alarms, firing, time);
-        _rules = new RuleEndpoints(triggers, actions, time);
+        _rules = new RuleEndpoints(triggers, resolver, time);
         Alarms = new AlarmScheduler(time, alarms, new AlarmTarget(keys, triggers, firing, _triggers), static problem => Console.Error.WriteLine(problem));
         _triggers.Scheduler = Alarms;
         _alarmFeed = new AlarmFeedEndpoint(new AlarmFeed(alarms, Alarms, new AlarmTarget(keys, triggers, firing, _triggers)), records, time);

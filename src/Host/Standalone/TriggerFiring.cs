@@ -15,10 +15,12 @@ internal readonly record struct FireOutcome(int Status, ActivationId? Activation
 /// non-blocking activation, committed to the embedded queue like any invoke, with the trigger's parameters under the
 /// fire's and the action's defaults under both, and <c>cause</c> set to the trigger activation; the trigger activation
 /// itself is stored at once with the fire's parameters as its result and one log line per rule saying what firing it
-/// did (an inactive rule's line says it was not activated).
+/// did (an inactive rule's line says it was not activated). A rule's action is found as any invoke finds it (a package's
+/// or a binding's parameters merged); a sequence starts as a non-blocking invoke of it would.
 /// </summary>
 internal sealed class TriggerFiring(
-    SqliteActionStore actions,
+    ActionResolver resolver,
+    SequenceRunner sequences,
     SqliteActivationStore records,
     EmbeddedActivationFeed feed,
     ActivationFactory factory,
@@ -71,7 +73,8 @@ internal sealed class TriggerFiring(
             return Failed(ActivationStatus.ApplicationError, rule, actionName, ApiErrors.Forbidden);
         }
 
-        if (await actions.GetAsync(key.Namespace, EntityNames.ActionKey(actionName), cancellationToken) is not { } action)
+        ResolvedAction resolved = await resolver.ResolveAsync(key.Namespace, EntityNames.ActionKey(actionName), caller: null, cancellationToken);
+        if (resolved is not { Action: { } action })
         {
             return Failed(ActivationStatus.ApplicationError, rule, actionName, ApiErrors.NotFound);
         }
@@ -81,8 +84,16 @@ internal sealed class TriggerFiring(
             return Failed(ActivationStatus.WhiskError, rule, actionName, ApiErrors.Disabled);
         }
 
-        RawJson content = InvocationContent.Merge(action.Spec.Parameters, arguments.Utf8, out _) ?? arguments;
-        ActivationMessage message = factory.Create(action, key, content, blocking: false, cause);
+        if (SequenceRunner.IsSequence(action.Spec))
+        {
+            // A sequence's input is the arguments alone; each component merges its own defaults. The chain runs detached.
+            ActivationId sequence = ActivationId.NewId();
+            _ = sequences.StartAsync(key, action, arguments, sequence);
+            return Succeeded(rule, actionName, sequence);
+        }
+
+        RawJson content = InvocationContent.Merge(resolved.Parameters, arguments.Utf8, out _) ?? arguments;
+        ActivationMessage message = factory.Create(action, key, content, blocking: false, cause, resolved.Binding);
         byte[] serialized = JsonModel.ToUtf8Bytes(message);
         if (serialized.Length > ActivationMessageHandler.MaxMessageBytes)
         {
@@ -90,15 +101,17 @@ internal sealed class TriggerFiring(
         }
 
         await feed.EnqueueAsync(serialized, cancellationToken);
-        return new RuleActivationResult
-        {
-            StatusCode = (int)ActivationStatus.Success,
-            Success = true,
-            ActivationId = message.ActivationId,
-            Rule = rule,
-            Action = actionName.ToString(),
-        };
+        return Succeeded(rule, actionName, message.ActivationId);
     }
+
+    private static RuleActivationResult Succeeded(string rule, FullyQualifiedEntityName action, ActivationId id) => new()
+    {
+        StatusCode = (int)ActivationStatus.Success,
+        Success = true,
+        ActivationId = id,
+        Rule = rule,
+        Action = action.ToString(),
+    };
 
     private static RuleActivationResult Failed(ActivationStatus status, string rule, FullyQualifiedEntityName action, string error) => new()
     {

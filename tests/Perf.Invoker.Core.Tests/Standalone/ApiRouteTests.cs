@@ -55,7 +55,7 @@ public sealed class ApiRouteTests(StandaloneFixture fixture, ITestOutputHelper o
 
         using HttpResponseMessage created = await Guest.PostAsync($"{fixture.Invoker.Url}/api/v1/web/whisk.system/apimgmt/createApi.http", JsonBody(swagger));
         JsonNode api = JsonNode.Parse(await ReadAsync(created, HttpStatusCode.OK))!;
-        string gateway = ((string)api["value"]!["gwApiUrl"]!).TrimEnd('/');
+        string gateway = ((string)api["gwApiUrl"]!).TrimEnd('/');
 
         using var anonymous = new HttpClient();
         using HttpResponseMessage routed = await anonymous.GetAsync($"{gateway}/books/123?format=short");
@@ -104,7 +104,7 @@ public sealed class ApiRouteTests(StandaloneFixture fixture, ITestOutputHelper o
                   "action":{"name":"kept","namespace":"_","backendMethod":"GET","backendUrl":"URL/api/v1/web/_/default/kept.http","authkey":"KEY"}}}
                 """.Replace("URL", invoker.Url, StringComparison.Ordinal).Replace("KEY", invoker.ApiKey, StringComparison.Ordinal);
             using HttpResponseMessage created = await invoker.Client.PostAsync($"{invoker.Url}/api/v1/web/whisk.system/apimgmt/createApi.http", JsonBody(apidoc));
-            gateway = (string)JsonNode.Parse(await ReadAsync(created, HttpStatusCode.OK))!["value"]!["gwApiUrl"]!;
+            gateway = (string)JsonNode.Parse(await ReadAsync(created, HttpStatusCode.OK))!["gwApiUrl"]!;
         }
         finally
         {
