@@ -1,3 +1,4 @@
+using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Containers;
 using Perf.Invoker.Invocation;
@@ -101,7 +102,7 @@ public static class ActivationMessageHarness
 
         public ValueTask StoreAsync(ActivationRecord record, CancellationToken cancellationToken)
         {
-            JsonContract.RoundTrips(record);
+            JsonContract.RoundTrips(record, ActionClient.RecordMaxDepth);
             Records++;
             return ValueTask.CompletedTask;
         }
@@ -111,7 +112,7 @@ public static class ActivationMessageHarness
 
         public ValueTask SendCombinedAsync(ControllerInstanceId controller, CombinedCompletionAndResultMessage message, CancellationToken cancellationToken)
         {
-            JsonContract.RoundTrips(message);
+            JsonContract.RoundTrips(message, ActionClient.AckMaxDepth);
             Acks++;
             return ValueTask.CompletedTask;
         }

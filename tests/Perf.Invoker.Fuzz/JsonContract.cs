@@ -23,13 +23,13 @@ public static class JsonContract
     }
 
     /// <summary>Written, read back and written again, the bytes are the same: what the invoker writes, it (and OpenWhisk) can read.</summary>
-    public static void RoundTrips<T>(T value) where T : IJsonValue<T>
+    public static void RoundTrips<T>(T value, int maxDepth = JsonReader.DefaultMaxDepth) where T : IJsonValue<T>
     {
         byte[] written = JsonModel.ToUtf8Bytes(value);
         T read;
         try
         {
-            read = JsonModel.Read<T>(written);
+            read = JsonModel.Read<T>(written, maxDepth);
         }
         catch (JsonReadException e)
         {

@@ -71,7 +71,7 @@ public static class RuntimeReplyHarness
             Annotations = s_annotations,
             Duration = 1,
         };
-        JsonContract.RoundTrips(record);
+        JsonContract.RoundTrips(record, ActionClient.RecordMaxDepth);
         // The user event (OpenWhisk's EventMessage) reads the result for a statusCode.
         ContractViolation.Unless(EventMessage.ForActivation(record, "invoker0", "fuzz", 1) is not null, "no user event for a record with a path and a kind");
         JsonContract.RoundTrips(new CombinedCompletionAndResultMessage
@@ -80,6 +80,6 @@ public static class RuntimeReplyHarness
             Response = new AckResponse(record),
             IsSystemError = false,
             Instance = new InvokerInstanceId { Instance = 0, UserMemory = ByteSize.FromMegabytes(2048) },
-        });
+        }, ActionClient.AckMaxDepth);
     }
 }

@@ -18,11 +18,18 @@ public sealed class ActionClient : IDisposable
     public const int DefaultMaxResultLength = 1024 * 1024;
 
     /// <summary>
-    /// The deepest reply taken as JSON: the blocking ack carries the result three levels down (message, its response,
-    /// the record's response), and what the invoker writes must read back at <see cref="JsonReader.DefaultMaxDepth"/>
-    /// (a record nested deeper is stored but cannot be read again). A deeper reply is a developer error, as unparsable.
+    /// The deepest reply taken as JSON: as deep as any JSON the invoker reads; a deeper reply is a developer error, as
+    /// unparsable. What carries the result reads deeper by as many levels as it wraps it: a record two (the record, its
+    /// response: <see cref="RecordMaxDepth"/>, the depth the stores read records at), an ack three (<see cref="AckMaxDepth"/>;
+    /// OpenWhisk's controller sets no limit), so the deepest result still reads back from both.
     /// </summary>
-    public const int MaxReplyDepth = JsonReader.DefaultMaxDepth - 3;
+    public const int MaxReplyDepth = JsonReader.DefaultMaxDepth;
+
+    /// <summary>The depth a record holding the deepest result reads at.</summary>
+    public const int RecordMaxDepth = MaxReplyDepth + 2;
+
+    /// <summary>The depth a blocking ack holding the deepest result reads at.</summary>
+    public const int AckMaxDepth = MaxReplyDepth + 3;
 
     private static readonly Http1BodyWriter<InitRequest> s_writeInit = static (body, request) => JsonModel.Write(body, request);
     private static readonly Http1BodyWriter<RunRequest> s_writeRun = static (body, request) => JsonModel.Write(body, request);

@@ -29,7 +29,7 @@ public sealed class ActionReplyMappingTests
     // Found by the runtime-reply fuzz harness: a reply nested 62 or more deep was a success whose record and ack were
     // written but could never be read again (a redelivery's store lookup, GET …/activations/ID).
     [Fact]
-    public void AReplyNestedDeeperThanTheAckCanCarry_IsADeveloperError()
+    public void AReplyNestedDeeperThanAnyJsonTheInvokerReads_IsADeveloperError()
     {
         ActionResponse response = Map(Nested(ActionClient.MaxReplyDepth + 1));
 
@@ -50,8 +50,8 @@ public sealed class ActionReplyMappingTests
         };
 
         Assert.Equal(ActivationStatus.Success, response.Status);
-        Assert.Equal(response.Result, JsonModel.Read<ActivationRecord>(JsonModel.ToUtf8Bytes(record)).Response.Result);
-        Assert.Equal(record.ActivationId, JsonModel.Read<CombinedCompletionAndResultMessage>(JsonModel.ToUtf8Bytes(ack)).Response.ActivationId);
+        Assert.Equal(response.Result, JsonModel.Read<ActivationRecord>(JsonModel.ToUtf8Bytes(record), ActionClient.RecordMaxDepth).Response.Result);
+        Assert.Equal(record.ActivationId, JsonModel.Read<CombinedCompletionAndResultMessage>(JsonModel.ToUtf8Bytes(ack), ActionClient.AckMaxDepth).Response.ActivationId);
     }
 
     // Found by afl-fuzz on the runtime-reply harness ("{} " from a 200): the whitespace around the value went into the
