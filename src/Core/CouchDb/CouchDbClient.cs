@@ -42,7 +42,7 @@ public sealed class CouchDbClient : IDisposable
     public Task<CouchDbResponse> GetAttachmentAsync(string database, string id, string name, string? revision, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, $"{Segment(database)}/{Segment(id)}/{Segment(name)}", revision, content: null, cancellationToken);
 
-    /// <summary><c>POST /{db}/_bulk_docs</c> with <c>{"docs":[…]}</c>; the answer has one row per document, in order.</summary>
+    /// <summary><c>POST /{db}/_bulk_docs</c> with <c>{"docs":[…]}</c>; the answer has one row per document (CouchDB's in order, pouchdb-server's not always).</summary>
     public Task<CouchDbResponse> BulkDocsAsync(string database, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, $"{Segment(database)}/_bulk_docs", revision: null, Json(body), cancellationToken);
 
