@@ -39,11 +39,12 @@ internal static class ServeLoad
 
         string[] topics = [.. Enumerable.Range(0, invokers).Select(i => prefix + "invoker" + i.ToString(CultureInfo.InvariantCulture))];
         // The mock broker keeps 5 MiB of each partition and deletes older messages, read or not (rdkafka_mock.c): an invoker
-        // that falls that far behind would find them gone. So each topic gets partitions enough for every message (about
+        // that falls that far behind would find them gone. So each invoker topic gets partitions enough for every message (about
         // 1 KiB each) with room to spare, and the run checks afterwards that the broker deleted none.
         int total = Math.Max(actions * 20 * invokers, rate) + rate * seconds;
         int partitions = Math.Max(1, (int)Math.Ceiling(total / (double)invokers / 3072));
-        using var broker = MockBrokerProcess.Start([.. topics, prefix + "completed0", prefix + "health"], partitions);
+        // The acks' and pings' topics keep one partition: the ack counter reads partition 0.
+        using var broker = MockBrokerProcess.Start([.. topics.Select(t => (t, partitions)), (prefix + "completed0", 1), (prefix + "health", 1)]);
         var shared = new Dictionary<string, string>
         {
             ["KAFKA_HOSTS"] = broker.BootstrapServers,
