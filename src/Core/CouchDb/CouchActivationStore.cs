@@ -373,6 +373,12 @@ public sealed class CouchActivationStore : IActivationStore, IAsyncDisposable
         {
             return e.Message;
         }
+#pragma warning disable CA1031 // Whatever else a request throws, the batch is tried again: failing its records would lose them (acked, never stored).
+        catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            return $"{e.GetType().Name}: {e.Message}";
+        }
 
         if (response.StatusCode == 413)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Perf.Invoker.CouchDb;
@@ -80,8 +81,11 @@ public sealed class CouchDbClient : IDisposable
             byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             return new CouchDbResponse((int)response.StatusCode, body);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException or SocketException)
         {
+            // A connection reset mid-exchange does not always come wrapped in HttpRequestException: a CouchDB restart
+            // surfaced as a bare "Transport endpoint is not connected" (ClusterCouchDbFaultTests), which escaped the
+            // record store's retry and lost the records of its batch.
             throw new CouchDbUnavailableException($"CouchDB at {Options.Server} did not answer {method} {path}: {e.Message}", e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
