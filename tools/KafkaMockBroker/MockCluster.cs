@@ -52,6 +52,14 @@ internal sealed partial class MockCluster : IDisposable
     public int CreateTopic(string name, int partitions) =>
         rd_kafka_mock_topic_create(_cluster, name, partitions, 1);
 
+    /// <summary>Takes broker <paramref name="id"/> (1…N) down: its connections close and it refuses new ones until <see cref="SetBrokerUp"/>.</summary>
+    public int SetBrokerDown(int id) => rd_kafka_mock_broker_set_down(_cluster, id);
+
+    public int SetBrokerUp(int id) => rd_kafka_mock_broker_set_up(_cluster, id);
+
+    /// <summary>Moves a partition's leadership to broker <paramref name="id"/>; clients learn it from their next metadata refresh.</summary>
+    public int SetPartitionLeader(string topic, int partition, int id) => rd_kafka_mock_partition_set_leader(_cluster, topic, partition, id);
+
     public void Dispose()
     {
         if (_cluster != 0)
@@ -126,6 +134,15 @@ internal sealed partial class MockCluster : IDisposable
 
     [LibraryImport(Library)]
     private static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(nint cluster, int milliseconds);
+
+    [LibraryImport(Library)]
+    private static partial int rd_kafka_mock_broker_set_down(nint cluster, int brokerId);
+
+    [LibraryImport(Library)]
+    private static partial int rd_kafka_mock_broker_set_up(nint cluster, int brokerId);
+
+    [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int rd_kafka_mock_partition_set_leader(nint cluster, string topic, int partition, int brokerId);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int rd_kafka_mock_topic_create(nint cluster, string topic, int partitions, int replicationFactor);

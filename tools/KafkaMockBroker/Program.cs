@@ -10,6 +10,8 @@ using Perf.Invoker.Tools.KafkaMockBroker;
 // Prints "KAFKA_MOCK_BOOTSTRAP host:port[,host:port...]" on stdout once the cluster listens, then runs
 // until stdin closes (the parent went away) or SIGTERM/SIGINT. Each stdin line is a command:
 //   create-topic NAME PARTITIONS   → "OK" or "ERROR <code>"
+//   broker-down ID, broker-up ID    → the same; brokers are numbered 1…N (fault tests: a broker outage)
+//   set-leader TOPIC PARTITION ID   → the same (fault tests: a partition leader change)
 int brokers = 1;
 int rebalanceDelayMs = 0;
 bool ignoreStdin = false;
@@ -60,10 +62,17 @@ if (!ignoreStdin)
         while (Console.In.ReadLine() is { } line)
         {
             string[] words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (words is ["create-topic", var name, var count])
+            int? error = words switch
             {
-                int error = cluster.CreateTopic(name, int.Parse(count, CultureInfo.InvariantCulture));
-                Console.Out.WriteLine(error == 0 ? "OK" : $"ERROR {error}");
+                ["create-topic", var name, var count] => cluster.CreateTopic(name, Number(count)),
+                ["broker-down", var id] => cluster.SetBrokerDown(Number(id)),
+                ["broker-up", var id] => cluster.SetBrokerUp(Number(id)),
+                ["set-leader", var topic, var partition, var id] => cluster.SetPartitionLeader(topic, Number(partition), Number(id)),
+                _ => null,
+            };
+            if (error is { } code)
+            {
+                Console.Out.WriteLine(code == 0 ? "OK" : $"ERROR {code}");
             }
             else if (words.Length > 0)
             {
@@ -81,6 +90,8 @@ if (!ignoreStdin)
 
 stop.Wait();
 return 0;
+
+static int Number(string text) => int.Parse(text, CultureInfo.InvariantCulture);
 
 void Stop(PosixSignalContext context)
 {

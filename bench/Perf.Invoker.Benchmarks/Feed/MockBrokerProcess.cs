@@ -22,7 +22,10 @@ internal sealed class MockBrokerProcess : IDisposable
     public string BootstrapServers { get; }
 
     /// <summary>Starts the broker with <paramref name="topics"/> of <paramref name="partitions"/> partitions each created up front.</summary>
-    public static MockBrokerProcess Start(IEnumerable<string> topics, int partitions)
+    public static MockBrokerProcess Start(IEnumerable<string> topics, int partitions) => Start(topics.Select(t => (t, partitions)));
+
+    /// <summary>Starts the broker with each topic created up front with its own number of partitions.</summary>
+    public static MockBrokerProcess Start(IEnumerable<(string Topic, int Partitions)> topics)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -34,7 +37,7 @@ internal sealed class MockBrokerProcess : IDisposable
         // A real broker waits 3 s for more members before a new group's first rebalance; one member per group here.
         start.ArgumentList.Add("--rebalance-delay-ms");
         start.ArgumentList.Add("0");
-        foreach (string topic in topics)
+        foreach ((string topic, int partitions) in topics)
         {
             start.ArgumentList.Add("--topic");
             start.ArgumentList.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{topic}:{partitions}"));

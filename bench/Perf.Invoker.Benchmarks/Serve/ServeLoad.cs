@@ -38,7 +38,13 @@ internal static class ServeLoad
         string root = RepositoryRoot();
 
         string[] topics = [.. Enumerable.Range(0, invokers).Select(i => prefix + "invoker" + i.ToString(CultureInfo.InvariantCulture))];
-        using var broker = MockBrokerProcess.Start([.. topics, prefix + "completed0", prefix + "health"], partitions: 1);
+        // The mock broker keeps 5 MiB of each partition and deletes older messages, read or not (rdkafka_mock.c): an invoker
+        // that falls that far behind would find them gone. So each invoker topic gets partitions enough for every message (about
+        // 1 KiB each) with room to spare, and the run checks afterwards that the broker deleted none.
+        int total = Math.Max(actions * 20 * invokers, rate) + rate * seconds;
+        int partitions = Math.Max(1, (int)Math.Ceiling(total / (double)invokers / 3072));
+        // The acks' and pings' topics keep one partition: the ack counter reads partition 0.
+        using var broker = MockBrokerProcess.Start([.. topics.Select(t => (t, partitions)), (prefix + "completed0", 1), (prefix + "health", 1)]);
         var shared = new Dictionary<string, string>
         {
             ["KAFKA_HOSTS"] = broker.BootstrapServers,
@@ -121,6 +127,7 @@ internal static class ServeLoad
 
             // Warm-up: every action's containers started and its document cached, in every invoker.
             int warm = Math.Max(actions * 20 * invokers, rate);
+            Debug.Assert(warm + rate * seconds == total, "the partitions were sized for this many messages");
             await SendAsync(producer, topics, warm, rate, actions, revisions);
             await acks.WaitForAsync(warm, TimeSpan.FromSeconds(120));
 
@@ -128,8 +135,27 @@ internal static class ServeLoad
             long[] before = [.. running.Select(r => CpuTicks(r.Process.Id))];
             clock.Restart();
             await SendAsync(producer, topics, count, rate, actions, revisions);
-            await acks.WaitForAsync(warm + count, TimeSpan.FromSeconds(seconds * 4 + 60));
+            try
+            {
+                await acks.WaitForAsync(warm + count, TimeSpan.FromSeconds(seconds * 4 + 60));
+            }
+            catch (TimeoutException)
+            {
+                // What the invokers say at rest tells lost messages (nothing in flight) from slow ones.
+                foreach ((Process _, HttpClient admin, StringBuilder log) in running)
+                {
+                    string metrics = await admin.GetStringAsync("/metrics");
+                    output.WriteLine(string.Join('\n', metrics.Split('\n').Where(l => l.StartsWith("invoker_", StringComparison.Ordinal))));
+                    lock (log)
+                    {
+                        output.WriteLine(log.ToString());
+                    }
+                }
+
+                throw;
+            }
             double elapsed = clock.Elapsed.TotalSeconds;
+            NothingDeleted(broker.BootstrapServers, topics, partitions);
             long ticks = running.Select((r, i) => CpuTicks(r.Process.Id) - before[i]).Sum();
             const double TicksPerSecond = 100;
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -228,6 +254,25 @@ internal static class ServeLoad
         if (Volatile.Read(ref delivered) != count)
         {
             throw new InvalidOperationException($"the broker took {delivered} of {count} activation messages ({failed} failed: {firstError ?? "not delivered within the flush"}): the load, not the invoker, fell short");
+        }
+    }
+
+    /// <exception cref="InvalidOperationException">The broker deleted activation messages (its log's start moved): the load outran it.</exception>
+    private static void NothingDeleted(string bootstrap, string[] topics, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = "serve-load-check" })
+            .SetLogHandler((_, _) => { })
+            .Build();
+        foreach (string topic in topics)
+        {
+            for (int partition = 0; partition < partitions; partition++)
+            {
+                long low = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(10)).Low.Value;
+                if (low > 0)
+                {
+                    throw new InvalidOperationException($"the mock broker deleted {low} messages of {topic} [{partition}] (it keeps 5 MiB per partition): the run needs more partitions");
+                }
+            }
         }
     }
 

@@ -21,6 +21,21 @@ internal static class ActivationDocument
     /// <summary>The document id: the record's <c>namespace</c> is the invoking user's, never the action's package path.</summary>
     public static string Id(string userNamespace, ActivationId activationId) => $"{userNamespace}/{activationId}";
 
+    /// <summary>Whether <paramref name="id"/> is the document id of the activation, compared without building that id.</summary>
+    public static bool IsId(string? id, string userNamespace, ActivationId activationId)
+    {
+        if (id is null || id.Length != userNamespace.Length + 1 + ActivationId.Length
+            || !id.StartsWith(userNamespace, StringComparison.Ordinal) || id[userNamespace.Length] != '/')
+        {
+            return false;
+        }
+
+        Span<char> hex = stackalloc char[ActivationId.Length];
+        bool formatted = activationId.TryFormat(hex, out int written, default, null);
+        Debug.Assert(formatted && written == ActivationId.Length, "an activation id is 32 hex digits");
+        return id.AsSpan(userNamespace.Length + 1).SequenceEqual(hex);
+    }
+
     /// <summary>Appends the document to <paramref name="buffer"/>; nothing is allocated but the buffer's growth.</summary>
     public static void Write(PooledBufferWriter buffer, ActivationRecord record, long updatedMillis)
     {

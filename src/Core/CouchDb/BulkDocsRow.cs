@@ -3,12 +3,16 @@ using Perf.Invoker.Json;
 namespace Perf.Invoker.CouchDb;
 
 /// <summary>
-/// One row of a <c>_bulk_docs</c> answer, in the order of the documents sent: <c>{"ok":true,"id":…,"rev":…}</c> or
-/// <c>{"id":…,"error":"conflict","reason":…}</c>. The id and revision are not needed, so they are skipped.
+/// One row of a <c>_bulk_docs</c> answer: <c>{"ok":true,"id":…,"rev":…}</c> or <c>{"id":…,"error":"conflict","reason":…}</c>.
+/// CouchDB answers in the order of the documents sent, pouchdb-server not always, so a row is matched by its id. The
+/// revision is not needed, so it is skipped.
 /// </summary>
 [JsonModel]
 internal sealed partial class BulkDocsRow
 {
+    /// <summary>The document's <c>_id</c>.</summary>
+    public string? Id { get; init; }
+
     public bool? Ok { get; init; }
 
     /// <summary><c>conflict</c> (the id exists), <c>forbidden</c>, <c>unauthorized</c>, <c>too_large</c>, …</summary>

@@ -373,6 +373,12 @@ public sealed class CouchActivationStore : IActivationStore, IAsyncDisposable
         {
             return e.Message;
         }
+#pragma warning disable CA1031 // Whatever else a request throws, the batch is tried again: failing its records would lose them (acked, never stored).
+        catch (Exception e) when (e is not OperationCanceledException || !_stop.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            return $"{e.GetType().Name}: {e.Message}";
+        }
 
         if (response.StatusCode == 413)
         {
@@ -415,7 +421,7 @@ public sealed class CouchActivationStore : IActivationStore, IAsyncDisposable
         for (int i = 0; i < count; i++)
         {
             PendingRecord pending = records[i];
-            BulkDocsRow? row = i < rows.Length ? rows[i] : null;
+            BulkDocsRow? row = RowOf(pending.Record, i, rows);
             if (row is { Ok: true } || row is { IsConflict: true })
             {
                 pending.Complete();
@@ -427,7 +433,9 @@ public sealed class CouchActivationStore : IActivationStore, IAsyncDisposable
             else
             {
                 records[kept++] = pending;
-                failure ??= row is null ? $"the answer has {rows.Length} rows for {count} documents" : $"{row.Error}: {row.Reason}";
+                failure ??= row is null
+                    ? $"the answer has no row for {ActivationDocument.Id(pending.Record.Namespace, pending.Record.ActivationId)} ({rows.Length} rows for {count} documents)"
+                    : $"{row.Error}: {row.Reason}";
             }
         }
 
@@ -438,6 +446,29 @@ public sealed class CouchActivationStore : IActivationStore, IAsyncDisposable
 
         records.RemoveRange(kept, records.Count - kept);
         return failure;
+    }
+
+    /// <summary>
+    /// The row answering <paramref name="record"/>, sent at <paramref name="position"/>: there when the answer keeps the
+    /// order of the documents, as CouchDB's does; otherwise found by its id (pouchdb-server sometimes reorders, and a row
+    /// matched by position alone would complete a record that was not stored, or retry one that was). Null when none is.
+    /// </summary>
+    private static BulkDocsRow? RowOf(ActivationRecord record, int position, BulkDocsRow[] rows)
+    {
+        if (position < rows.Length && ActivationDocument.IsId(rows[position].Id, record.Namespace, record.ActivationId))
+        {
+            return rows[position];
+        }
+
+        foreach (BulkDocsRow row in rows)
+        {
+            if (ActivationDocument.IsId(row.Id, record.Namespace, record.ActivationId))
+            {
+                return row;
+            }
+        }
+
+        return null;
     }
 
     /// <summary><c>{"docs":[…]}</c> with the batch's first <paramref name="count"/> records, into the batch's own buffer.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Perf.Invoker.CouchDb;
@@ -53,7 +54,7 @@ public sealed class CouchDbClient : IDisposable
     public Task<CouchDbResponse> GetAttachmentAsync(string database, string id, string name, string? revision, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Get, $"{Segment(database)}/{Segment(id)}/{Segment(name)}", revision, content: null, cancellationToken);
 
-    /// <summary><c>POST /{db}/_bulk_docs</c> with <c>{"docs":[…]}</c>; the answer has one row per document, in order.</summary>
+    /// <summary><c>POST /{db}/_bulk_docs</c> with <c>{"docs":[…]}</c>; the answer has one row per document (CouchDB's in order, pouchdb-server's not always).</summary>
     public Task<CouchDbResponse> BulkDocsAsync(string database, ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
         SendAsync(HttpMethod.Post, $"{Segment(database)}/_bulk_docs", revision: null, Json(body), cancellationToken);
 
@@ -91,8 +92,11 @@ public sealed class CouchDbClient : IDisposable
             byte[] body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
             return new CouchDbResponse((int)response.StatusCode, body);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException or SocketException)
         {
+            // A connection reset mid-exchange does not always come wrapped in HttpRequestException: a CouchDB restart
+            // surfaced as a bare "Transport endpoint is not connected" (ClusterCouchDbFaultTests), which escaped the
+            // record store's retry and lost the records of its batch.
             throw new CouchDbUnavailableException($"CouchDB at {Options.Server} did not answer {method} {path}: {e.Message}", e);
         }
         catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)

@@ -47,6 +47,7 @@ internal static class ServeCommand
             Extra = settings.KafkaExtra,
         };
         using KafkaClients clients = KafkaClients.Create(kafka, settings);
+        clients.Report(name);
         UserEventPublisher? userEvents = openWhisk.UserEventsEnabled
             ? new UserEventPublisher(clients.Producer, openWhisk.UserEventTopicPrefix + "events", name)
             : null;
@@ -123,6 +124,21 @@ internal static class ServeCommand
                 // A --kafka-option librdkafka does not know, or a value it refuses.
                 clients.Dispose();
                 throw new StartupException($"the Kafka client could not be created: {e.Message}", e);
+            }
+        }
+
+        /// <summary>
+        /// One line on stderr for each error librdkafka reports (a broker down or back: it retries by itself, but an operator
+        /// must see the outage) and for activation messages the broker deleted before they were read (lost; docs/feed.md §4).
+        /// </summary>
+        public void Report(string name)
+        {
+            Producer.Error += e => Console.Error.WriteLine($"{name}: Kafka producer: {e.Reason} ({e.Code})");
+            foreach (KafkaActivationConsumer consumer in ConcurrentConsumer is null ? [Consumer] : new[] { Consumer, ConcurrentConsumer })
+            {
+                consumer.Error += e => Console.Error.WriteLine($"{name}: Kafka consumer of {consumer.Topic}: {e.Reason} ({e.Code})");
+                consumer.Undelivered += u => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{name}: {u.Count} activation messages of {u.Topic} partition {u.Partition} (offsets {u.FirstOffset}–{u.FirstOffset + u.Count - 1}) were deleted by the broker before they were read (its retention); they are lost"));
             }
         }
 

@@ -29,8 +29,10 @@ internal sealed class AnsibleInvoker : IDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    public AnsibleInvoker(int id, KafkaMockBrokerFixture broker, string prefix, CouchDbFixture couch, WhiskDatabases databases, TimeSpan blacklistPoll)
+    /// <param name="couchServer">Where the invoker finds CouchDB, when not at the fixture's address (a fault test's proxy).</param>
+    public AnsibleInvoker(int id, KafkaMockBrokerFixture broker, string prefix, CouchDbFixture couch, WhiskDatabases databases, TimeSpan blacklistPoll, Uri? couchServer = null)
     {
+        couchServer ??= couch.Server;
         Id = id;
         Data = Directory.CreateTempSubdirectory($"invoker{id}-").FullName;
         Port = FreePort();
@@ -44,9 +46,9 @@ internal sealed class AnsibleInvoker : IDisposable
             ["WHISK_API_HOST_PROTO"] = "http",
             ["WHISK_API_HOST_PORT"] = "3233",
             ["WHISK_API_HOST_NAME"] = "127.0.0.1",
-            ["CONFIG_whisk_couchdb_protocol"] = couch.Server.Scheme,
-            ["CONFIG_whisk_couchdb_host"] = couch.Server.Host,
-            ["CONFIG_whisk_couchdb_port"] = couch.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CONFIG_whisk_couchdb_protocol"] = couchServer.Scheme,
+            ["CONFIG_whisk_couchdb_host"] = couchServer.Host,
+            ["CONFIG_whisk_couchdb_port"] = couchServer.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CONFIG_whisk_couchdb_username"] = CouchDbFixture.Username,
             ["CONFIG_whisk_couchdb_password"] = CouchDbFixture.Password,
             ["CONFIG_whisk_couchdb_provider"] = "CouchDB",

@@ -95,16 +95,16 @@ internal sealed class ControllerStandIn : IAsyncDisposable
 
     /// <summary>
     /// Creates the controller's topics (<c>health</c>, <c>completed0</c>) and, so that nothing waits on auto-creation, the
-    /// invokers' (<c>invoker&lt;N&gt;</c>, one partition as OpenWhisk's default); puts the health action; starts reading.
+    /// invokers' (<c>invoker&lt;N&gt;</c>, one partition as OpenWhisk's default, or <paramref name="invokerPartitions"/>); puts the health action; starts reading.
     /// </summary>
     public static async Task<ControllerStandIn> StartAsync(KafkaMockBrokerFixture broker, string prefix, CouchDbFixture couch, WhiskDatabases databases,
-        SupervisionTimes times, int invokers, TimeProvider? clock = null)
+        SupervisionTimes times, int invokers, TimeProvider? clock = null, int invokerPartitions = 1)
     {
         await broker.CreateTopicAsync(prefix + "health", partitions: 1);
         await broker.CreateTopicAsync(prefix + "completed" + Controller, partitions: 1);
         for (int i = 0; i < invokers; i++)
         {
-            await broker.CreateTopicAsync(prefix + "invoker" + i, partitions: 1);
+            await broker.CreateTopicAsync(prefix + "invoker" + i, partitions: invokerPartitions);
         }
 
         var standIn = new ControllerStandIn(broker, prefix, couch, databases, times, clock ?? TimeProvider.System);

@@ -201,6 +201,35 @@ public sealed class CouchActivationStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RowsAnsweredInAnotherOrder_AreMatchedByTheirId_SoOnlyTheRecordThatFailedIsRetried_AndNoneCompletesUnstored()
+    {
+        var time = new FakeTimeProvider();
+        _couch.Gate = FakeActivationsDb.ClosedGate();
+        _couch.ReverseRows = true;
+        await using CouchActivationStore store = Store(time);
+        Task held = store.StoreAsync(PackagedRecord(IdOf(0)), default).AsTask();
+        await Eventually.True(() => _couch.BulkBodies.Count == 1, "the first batch reached CouchDB");
+        _couch.RowErrors[$"guest/{IdOf(1)}"] = "forbidden";
+        Task[] batch = [.. Enumerable.Range(1, 3).Select(i => store.StoreAsync(PackagedRecord(IdOf(i)), default).AsTask())];
+        _couch.Gate.SetResult();
+
+        // Matched by position, the last record would have taken the first record's error and waited for a retry.
+        await Eventually.True(() => held.IsCompleted && batch[1].IsCompleted && batch[2].IsCompleted, "the stored records completed");
+        await Eventually.True(() => !_reports.IsEmpty, "the failure was reported");
+        // And the first record would have taken the last row's "ok" and completed without being stored.
+        Assert.False(batch[0].IsCompleted);
+        Assert.False(_couch.Documents.ContainsKey($"guest/{IdOf(1)}"));
+        Assert.Contains("1 of 3 activation records (forbidden: scripted)", Assert.Single(_reports));
+        _couch.RowErrors.Clear();
+        await Eventually.True(() => { time.Advance(TimeSpan.FromSeconds(1)); return batch[0].IsCompleted; }, "the record was retried");
+        await batch[0];
+
+        Assert.Equal(4, _couch.Documents.Count);
+        // The retry carried the failed record alone: one document, not the two that were stored.
+        Assert.Equal(5, store.Documents);
+    }
+
+    [Fact]
     public async Task ARequestTooLargeForCouchDb_IsSplitInHalves_UntilEachPartIsStored()
     {
         _couch.Gate = FakeActivationsDb.ClosedGate();

@@ -10,7 +10,7 @@ namespace Perf.Invoker.Tests.CouchDb;
 
 /// <summary>
 /// The two CouchDB calls of the activation store, answered by a real Kestrel on 127.0.0.1: <c>POST /{db}/_bulk_docs</c>
-/// (a row per document, in order: <c>ok</c>, or <c>conflict</c> when the id exists, the first document kept) and
+/// (a row per document, in order unless <see cref="ReverseRows"/>: <c>ok</c>, or <c>conflict</c> when the id exists, the first document kept) and
 /// <c>GET /{db}/{id}</c> (the document, or 404). Scripted: failed answers ahead of the normal ones, a row error per id,
 /// and a gate that holds every bulk request until opened.
 /// </summary>
@@ -43,6 +43,9 @@ internal sealed class FakeActivationsDb : IAsyncDisposable
 
     /// <summary>Documents whose row gets this error (and which are not stored) while the entry is there.</summary>
     public ConcurrentDictionary<string, string> RowErrors { get; } = new();
+
+    /// <summary>Answers the rows of a bulk request last document first, as pouchdb-server sometimes reorders them.</summary>
+    public bool ReverseRows { get; set; }
 
     /// <summary>While not completed, every bulk request waits for it once received (and counted in <see cref="BulkBodies"/>).</summary>
     public TaskCompletionSource Gate { get; set; } = CompletedGate();
@@ -142,6 +145,11 @@ internal sealed class FakeActivationsDb : IAsyncDisposable
             {
                 rows.Add($$"""{"id":{{JsonSerializer.Serialize(id)}},"error":"conflict","reason":"Document update conflict."}""");
             }
+        }
+
+        if (ReverseRows)
+        {
+            rows.Reverse();
         }
 
         return "[" + string.Join(",", rows) + "]";

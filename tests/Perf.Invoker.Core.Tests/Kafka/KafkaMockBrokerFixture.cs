@@ -15,10 +15,20 @@ public sealed class KafkaMockBrokerFixture : IAsyncLifetime
     /// <summary>Bound on every wait for the mock process; a hang fails the test run instead.</summary>
     private static readonly TimeSpan s_startTimeout = TimeSpan.FromSeconds(30);
 
+    private readonly int _brokers;
     private readonly SemaphoreSlim _commands = new(1, 1);
     private readonly StringBuilder _stderr = new();
     private Process? _process;
     private int _prefixes;
+
+    /// <summary>The collection's broker: one broker.</summary>
+    public KafkaMockBrokerFixture()
+        : this(brokers: 1)
+    {
+    }
+
+    /// <summary>A cluster of its own, for a test that takes brokers down or moves leaders (the fault tests); started by <see cref="InitializeAsync"/>.</summary>
+    internal KafkaMockBrokerFixture(int brokers) => _brokers = brokers;
 
     public string BootstrapServers { get; private set; } = "";
 
@@ -38,6 +48,8 @@ public sealed class KafkaMockBrokerFixture : IAsyncLifetime
         start.ArgumentList.Add(dll);
         start.ArgumentList.Add("--rebalance-delay-ms");
         start.ArgumentList.Add("0");
+        start.ArgumentList.Add("--brokers");
+        start.ArgumentList.Add(_brokers.ToString(System.Globalization.CultureInfo.InvariantCulture));
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dll);
         _process.ErrorDataReceived += (_, e) =>
         {
@@ -66,17 +78,28 @@ public sealed class KafkaMockBrokerFixture : IAsyncLifetime
     }
 
     /// <summary>Creates a topic up front, so a consumer can subscribe before anything is produced.</summary>
-    public async Task CreateTopicAsync(string name, int partitions = 4)
+    public Task CreateTopicAsync(string name, int partitions = 4) => CommandAsync($"create-topic {name} {partitions}");
+
+    /// <summary>Broker <paramref name="id"/> (1…N) closes its connections and refuses new ones until <see cref="SetBrokerUpAsync"/>.</summary>
+    public Task SetBrokerDownAsync(int id) => CommandAsync($"broker-down {id}");
+
+    public Task SetBrokerUpAsync(int id) => CommandAsync($"broker-up {id}");
+
+    /// <summary>Moves the leadership of a partition to broker <paramref name="id"/>.</summary>
+    public Task SetLeaderAsync(string topic, int partition, int id) => CommandAsync($"set-leader {topic} {partition} {id}");
+
+    /// <summary>One line of tools/KafkaMockBroker's control interface; its answer must be OK.</summary>
+    private async Task CommandAsync(string command)
     {
         Process process = _process ?? throw new InvalidOperationException("not started");
         await _commands.WaitAsync();
         try
         {
             using var timeout = new CancellationTokenSource(s_startTimeout);
-            await process.StandardInput.WriteLineAsync($"create-topic {name} {partitions}");
+            await process.StandardInput.WriteLineAsync(command);
             await process.StandardInput.FlushAsync();
             string? reply = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            Assert.Equal("OK", reply);
+            Assert.True(reply == "OK", $"{command}: {reply}");
         }
         finally
         {

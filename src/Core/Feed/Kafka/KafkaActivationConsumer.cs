@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Confluent.Kafka;
 using Perf.Invoker.Kafka;
@@ -69,6 +70,15 @@ public sealed class KafkaActivationConsumer : IDisposable
     /// </summary>
     private readonly Dictionary<int, long> _redeliveryEnd = [];
 
+    /// <summary>
+    /// Per assigned partition, the offset expected next: the committed one at assignment, then one past each message read;
+    /// absent while unknown (no commit yet). A message above it means the broker skipped what was between (<see cref="Undelivered"/>).
+    /// Poll thread only.
+    /// </summary>
+    private readonly Dictionary<int, long> _expected = [];
+
+    private long _undelivered;
+
     private Thread? _pollThread;
 
     /// <summary>Dispose has begun: no new Start, Pause or Resume.</summary>
@@ -131,6 +141,16 @@ public sealed class KafkaActivationConsumer : IDisposable
 
     /// <summary>Errors librdkafka reports and recovers from by itself (a broker down), and per-message consume errors.</summary>
     public event Action<Error>? Error;
+
+    /// <summary>
+    /// Messages the broker no longer had when this member came to read them (raised on the poll thread, before the message
+    /// after them is received). The topic's retention deleted them while they waited, so they are lost; librdkafka's
+    /// <c>auto.offset.reset</c> would move on to the log's start without a word.
+    /// </summary>
+    public event Action<UndeliveredMessages>? Undelivered;
+
+    /// <summary>Offsets skipped because the broker no longer had them, since the start (<see cref="Undelivered"/>).</summary>
+    public long UndeliveredCount => Interlocked.Read(ref _undelivered);
 
     /// <summary>The partitions this member owns now.</summary>
     public IReadOnlyList<int> AssignedPartitions => Volatile.Read(ref _assigned);
@@ -291,12 +311,23 @@ public sealed class KafkaActivationConsumer : IDisposable
                 int partition = result.Partition.Value;
                 long offset = result.Offset.Value;
                 bool mayBeRedelivered = !_redeliveryEnd.TryGetValue(partition, out long end) || offset < end;
+                ref long expected = ref CollectionsMarshal.GetValueRefOrAddDefault(_expected, partition, out bool known);
+                if (known && offset > expected)
+                {
+                    // invoker<N> is neither compacted nor written by transactions, so every offset holds a message: a jump
+                    // means the fetch position was out of the log's range and librdkafka reset it to the log's start.
+                    Interlocked.Add(ref _undelivered, offset - expected);
+                    Undelivered?.Invoke(new UndeliveredMessages(Topic, partition, expected, offset - expected));
+                }
+
+                expected = offset + 1;
                 bool written = _messages.Writer.TryWrite(new KafkaMessage(result.Topic, partition, offset, result.Message.Value ?? [], mayBeRedelivered));
                 Debug.Assert(written, "an unbounded channel takes every message until it is completed");
             }
 
             // librdkafka drops what it fetched for a partition when it is paused and fetches again from the
-            // last message handed out on resume, so pausing loses nothing and buffers at most the high water.
+            // last message handed out on resume, so pausing loses nothing and buffers at most the high water. (Unless the
+            // broker deleted those messages meanwhile: then it starts at the log's start, and they are reported above.)
             int buffered = _messages.Reader.Count;
             if (_backpressured ? buffered <= _lowWater : buffered >= _highWater && !ReaderDrains())
             {
@@ -344,6 +375,8 @@ public sealed class KafkaActivationConsumer : IDisposable
             _redeliveryEnd[partition.Partition.Value] = RedeliveryEnd(partition);
         }
 
+        ExpectCommitted(partitions);
+
         lock (_gate)
         {
             _assigned = [.. _assigned.Union(added)];
@@ -373,6 +406,33 @@ public sealed class KafkaActivationConsumer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Reading starts at the committed offset, so that is the one expected first: a first message above it means the broker
+    /// deleted the ones between while the partition had no reader. Without an answer the first message sets it.
+    /// </summary>
+    private void ExpectCommitted(List<TopicPartition> partitions)
+    {
+        foreach (TopicPartition partition in partitions)
+        {
+            _expected.Remove(partition.Partition.Value);
+        }
+
+        try
+        {
+            foreach (TopicPartitionOffset committed in _consumer.Committed(partitions, s_watermarkTimeout))
+            {
+                if (committed.Offset.Value >= 0)
+                {
+                    _expected[committed.Partition.Value] = committed.Offset.Value;
+                }
+            }
+        }
+        catch (KafkaException e)
+        {
+            Error?.Invoke(e.Error);
+        }
+    }
+
     private void OnRevoked(List<TopicPartitionOffset> partitions)
     {
         int[] removed = new int[partitions.Count];
@@ -380,6 +440,7 @@ public sealed class KafkaActivationConsumer : IDisposable
         {
             removed[i] = partitions[i].Partition.Value;
             _redeliveryEnd.Remove(removed[i]);
+            _expected.Remove(removed[i]);
         }
 
         // Before the partitions go: a handler may still commit what completed (IPartitionListener's final commit),

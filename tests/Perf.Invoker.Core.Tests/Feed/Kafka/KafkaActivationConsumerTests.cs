@@ -192,6 +192,82 @@ public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
         Assert.False(consumer.TryReceive(out _));
     }
 
+    /// <summary>More than the mock broker keeps of a partition (5 MiB, rdkafka_mock.c), in 1 KiB messages.</summary>
+    private const int MoreThanTheMockKeeps = 8000;
+
+    [Fact]
+    public async Task Consumer_PausedByAFullBufferWhileTheBrokerDeletesWhatItHadNotRead_ReportsTheDeletedOffsets_AndDeliversTheRestInOrder()
+    {
+        var options = new KafkaOptions
+        {
+            BootstrapServers = broker.BootstrapServers,
+            TopicPrefix = broker.NewPrefix(),
+            Extra = KafkaTestClient.GroupSettings,
+            MaxBufferedMessages = 8,
+        };
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic, partitions: 1);
+        ProduceKilobytes(topic, 100);
+        using var consumer = new KafkaActivationConsumer(options, 0);
+        var reports = new ConcurrentQueue<UndeliveredMessages>();
+        consumer.Undelivered += reports.Enqueue;
+        consumer.Start();
+        for (long expected = 0; expected < 10; expected++)
+        {
+            Assert.Equal((0, expected), Coordinates(await ReceiveAsync(consumer)));
+        }
+
+        // The reader stops (a feed whose window is full): the buffer fills and the consumer stops fetching, while the
+        // controller goes on producing until the broker's retention deletes what this member has not read.
+        await Eventually.True(() => consumer.BufferedCount >= 8, "the buffer fills");
+        ProduceKilobytes(topic, MoreThanTheMockKeeps);
+
+        for (long expected = 10; expected < 18; expected++)
+        {
+            Assert.Equal((0, expected), Coordinates(await ReceiveAsync(consumer)));
+        }
+
+        // This is how ServeLoad at 8,000 activations/s lost thousands: resumed, the fetch from offset 18 was out of range,
+        // and librdkafka moved on to the log's start. Now the gap is named before the first message after it.
+        KafkaMessage resumed = await ReceiveAsync(consumer);
+        UndeliveredMessages report = Assert.Single(reports);
+        Assert.Equal(new UndeliveredMessages(topic, 0, 18, resumed.Offset - 18), report);
+        Assert.True(report.Count > 0);
+        Assert.Equal(report.Count, consumer.UndeliveredCount);
+        for (long expected = resumed.Offset + 1; expected < 100 + MoreThanTheMockKeeps; expected++)
+        {
+            Assert.Equal((0, expected), Coordinates(await ReceiveAsync(consumer)));
+        }
+
+        Assert.Single(reports);
+    }
+
+    [Fact]
+    public async Task Consumer_WhoseCommittedOffsetTheBrokerDeletedMeanwhile_ReportsTheOffsetsFromTheCommitOn()
+    {
+        var options = Options();
+        string topic = options.InvokerTopic(0);
+        await broker.CreateTopicAsync(topic, partitions: 1);
+        ProduceKilobytes(topic, 10);
+        using (var first = new KafkaActivationConsumer(options, 0))
+        {
+            first.Start();
+            await ReceiveAsync(first);
+            Assert.True(first.Commit(0, 5));
+        }
+
+        // The invoker is down while the controller produces more than the broker keeps.
+        ProduceKilobytes(topic, MoreThanTheMockKeeps);
+        using var second = new KafkaActivationConsumer(options, 0);
+        var reports = new ConcurrentQueue<UndeliveredMessages>();
+        second.Undelivered += reports.Enqueue;
+        second.Start();
+
+        KafkaMessage delivered = await ReceiveAsync(second);
+        Assert.True(delivered.Offset > 5, $"the broker still had offset 5 (first delivered: {delivered.Offset})");
+        Assert.Equal([new UndeliveredMessages(topic, 0, 5, delivered.Offset - 5)], reports);
+    }
+
     private static (int Partition, long Offset) Coordinates(KafkaMessage message) => (message.Partition, message.Offset);
 
     private KafkaOptions Options() => new()
@@ -208,6 +284,18 @@ public sealed class KafkaActivationConsumerTests(KafkaMockBrokerFixture broker)
         {
             await producer.ProduceAsync(new TopicPartition(topic, partition), new Message<Null, byte[]> { Value = [(byte)i] });
         }
+    }
+
+    /// <summary>1 KiB messages on partition 0, as fast as the producer batches them.</summary>
+    private void ProduceKilobytes(string topic, int count)
+    {
+        using var producer = KafkaTestClient.Producer(broker.BootstrapServers);
+        for (int i = 0; i < count; i++)
+        {
+            producer.Produce(new TopicPartition(topic, 0), new Message<Null, byte[]> { Value = new byte[1024] });
+        }
+
+        Assert.Equal(0, producer.Flush(KafkaTestClient.Timeout));
     }
 
     private static async Task<KafkaMessage> ReceiveAsync(KafkaActivationConsumer consumer)
