@@ -135,7 +135,7 @@ public sealed class TriggerRuleApiTests(TriggerRuleFixture fixture) : IClassFixt
         JsonNode feedRecord = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
         Assert.Equal("""{"status":"success"}""", feedRecord["response"]!["result"]!.ToJsonString());
         await Eventually.True(async () => (await ListAsync(Guest, "_/activations?name=alarm-echo")).Count >= 1, "the alarm fired the rule's action", seconds: 60, pollMilliseconds: 200);
-        JsonNode action = (await ListAsync(Guest, "_/activations?name=alarm-echo"))[0]!;
+        JsonNode action = (await ListAsync(Guest, "_/activations?name=alarm-echo&docs=true"))[0]!;
         Assert.Equal("alarm", (string?)action["response"]!["result"]!["from"]);
         JsonNode triggerActivation = await FetchAsync(Guest, $"_/activations/{(string)action["cause"]!}");
         Assert.Equal("alarm-t", (string?)triggerActivation["name"]);
