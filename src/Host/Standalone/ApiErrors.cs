@@ -10,6 +10,9 @@ internal static class ApiErrors
     public const string Internal = "An internal error occurred. The activation or request could not be completed.";
     public const string Disabled = "The invoker is disabled and takes no new activations.";
 
+    /// <summary>Messages.systemOverloaded: the durable queue holds its capacity (503).</summary>
+    public const string Overloaded = "System is overloaded, try again later.";
+
     public static string Malformed(string reason) => $"The request content was malformed:\n{reason}";
 
     public static string TooLarge(long length, long limit) =>

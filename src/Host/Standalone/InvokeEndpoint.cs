@@ -12,6 +12,7 @@ namespace Perf.Invoker.Host.Standalone;
 /// <summary>
 /// <c>POST …/actions/{name}</c>: an activation committed to the embedded queue, then answered blocking (the record,
 /// or the result alone, once it completes) or not (202 with its id, also after the blocking wait; docs/openwhisk.md §7).
+/// A namespace past its limits gets 429, a full queue 503 (<see cref="NamespaceThrottle"/>).
 /// </summary>
 internal sealed class InvokeEndpoint(
     SqliteActionStore actions,
@@ -19,6 +20,7 @@ internal sealed class InvokeEndpoint(
     EmbeddedActivationFeed feed,
     ActivationWaiters waiters,
     ActivationFactory factory,
+    NamespaceThrottle throttle,
     Func<bool> isEnabled)
 {
     /// <summary>OpenWhisk's payload limit of an invocation (whisk.activation.payload.max).</summary>
@@ -29,7 +31,26 @@ internal sealed class InvokeEndpoint(
 
     public async Task InvokeAsync(HttpContext context, NamespaceKey key)
     {
-        if (await AcceptAsync(context, key) is not { } accepted)
+        // OpenWhisk checks a namespace's throttles before it reads the action (429); the slot goes back unless enqueued.
+        if (await throttle.AdmitAsync(context, key) is not { } slot)
+        {
+            return;
+        }
+
+        Accepted? checkedRequest = null;
+        try
+        {
+            checkedRequest = await AcceptAsync(context, key);
+        }
+        finally
+        {
+            if (checkedRequest is null)
+            {
+                slot.Release();
+            }
+        }
+
+        if (checkedRequest is not { } accepted)
         {
             return;
         }
@@ -41,7 +62,11 @@ internal sealed class InvokeEndpoint(
         try
         {
             // Durable before the answer: from here on a crash replays the activation instead of losing it.
-            await feed.EnqueueAsync(accepted.Message, context.RequestAborted);
+            if (!await throttle.EnqueueAsync(slot, id, feed, accepted.Message, context.RequestAborted))
+            {
+                await ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ApiErrors.Overloaded);
+                return;
+            }
             if (completion is null)
             {
                 await ApiResponses.WriteActivationIdAsync(context, id);

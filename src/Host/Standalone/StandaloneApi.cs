@@ -20,11 +20,12 @@ internal sealed class StandaloneApi(
     EmbeddedActivationFeed feed,
     ActivationWaiters waiters,
     ActionValidation validation,
+    NamespaceThrottle throttle,
     Func<bool> isEnabled,
     TimeProvider? time = null)
 {
     private readonly ActionEndpoints _actions = new(actions, validation);
-    private readonly InvokeEndpoint _invoke = new(actions, records, feed, waiters, new ActivationFactory(time ?? TimeProvider.System), isEnabled);
+    private readonly InvokeEndpoint _invoke = new(actions, records, feed, waiters, new ActivationFactory(time ?? TimeProvider.System), throttle, isEnabled);
     private readonly ActivationEndpoints _activations = new(records);
 
     private delegate Task AuthorizedHandler(HttpContext context, NamespaceKey key);

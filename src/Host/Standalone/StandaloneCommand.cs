@@ -24,23 +24,27 @@ internal static class StandaloneCommand
             "standalone", Instance: 0, Name: "standalone", ContainerPrefix: ownerTag + "_", ownerTag, SweepBeforeListening: false));
 
         NamespaceKeys keys;
+        IReadOnlyDictionary<string, NamespaceLimits> limits;
         try
         {
             keys = NamespaceKeys.LoadOrCreate(shared.DataDirectory);
+            limits = NamespaceLimits.ReadOverrides(shared.DataDirectory, settings.Limits);
         }
         catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
         {
             throw new StartupException(e.Message, e);
         }
 
-        var embedded = new EmbeddedActivationFeed(new SqliteActivationQueue(engine.Database));
+        var embedded = new EmbeddedActivationFeed(new SqliteActivationQueue(engine.Database), settings.QueueMax);
         var waiters = new ActivationWaiters();
-        engine.Compose(waiters);
+        var throttle = new NamespaceThrottle(keys.All.Select(k => k.Namespace), settings.Limits, limits, new InFlightActivations(waiters));
+        engine.Compose(throttle.InFlight);
+        engine.MoreMetrics = output => StandaloneMetrics.Write(output, throttle, embedded, engine.Actions);
         int maxPeek = PeekWindow.MaxPeek(shared.UserMemoryMegabytes, shared.ConcurrencyMax, shared.PeekFactor);
         engine.AddFeed(embedded, embedded, maxPeek, static message => $"activation at queue position {message.Offset}");
         var validation = new ActionValidation(new ConcurrencyRange(Max: shared.ConcurrencyMax));
         InvokerSwitch invokerSwitch = engine.Switch;
-        new StandaloneApi(keys, engine.Actions, engine.Records, embedded, waiters, validation, () => invokerSwitch.IsEnabled).Map(engine.App);
+        new StandaloneApi(keys, engine.Actions, engine.Records, embedded, waiters, validation, throttle, () => invokerSwitch.IsEnabled).Map(engine.App);
         await engine.StartAsync();
 
         string url = engine.Url;
