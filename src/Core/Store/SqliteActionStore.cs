@@ -119,9 +119,9 @@ public sealed class SqliteActionStore
         {
             lock (_cacheLock)
             {
-                if (_generation == generation && _cache.TryAdd((@namespace, name), read))
+                if (_generation == generation && read.Bytes <= _cacheCapacity && _cache.TryAdd((@namespace, name), read))
                 {
-                    Added((@namespace, name), read);
+                    Added(read);
                 }
             }
         }
@@ -178,14 +178,15 @@ public sealed class SqliteActionStore
             _generation++;
             if (_cache.TryRemove((@namespace, name), out CachedAction? old))
             {
-                _cachedBytes -= old.Bytes;
+                Volatile.Write(ref _cachedBytes, _cachedBytes - old.Bytes);
             }
 
-            if (current is not null)
+            // One larger than the whole cache is not kept: it would only push every other out.
+            if (current is not null && bytes <= _cacheCapacity)
             {
                 var entry = new CachedAction(current, bytes);
                 _cache[(@namespace, name)] = entry;
-                Added((@namespace, name), entry);
+                Added(entry);
             }
         }
     }
@@ -193,9 +194,9 @@ public sealed class SqliteActionStore
     /// <summary>
     /// Counts a new entry (under <see cref="_cacheLock"/>) and, past the capacity, evicts the least recently used down to
     /// seven eighths of it: the scan of every entry is paid once per eighth of the capacity that turns over, not per add.
-    /// The entry just added goes last, and only when it alone is over the capacity.
+    /// The entry just added stays: it is the most recently used, and no larger than the capacity.
     /// </summary>
-    private void Added((string Namespace, string Name) key, CachedAction entry)
+    private void Added(CachedAction entry)
     {
         Volatile.Write(ref _cachedBytes, _cachedBytes + entry.Bytes);
         if (_cachedBytes <= _cacheCapacity)
@@ -217,11 +218,6 @@ public sealed class SqliteActionStore
             {
                 Volatile.Write(ref _cachedBytes, _cachedBytes - oldest.Value.Bytes);
             }
-        }
-
-        if (_cachedBytes > _cacheCapacity && _cache.TryRemove(KeyValuePair.Create(key, entry)))
-        {
-            Volatile.Write(ref _cachedBytes, _cachedBytes - entry.Bytes);
         }
     }
 

@@ -32,8 +32,9 @@ internal sealed class InvokeEndpoint(
     public async Task InvokeAsync(HttpContext context, NamespaceKey key)
     {
         // OpenWhisk checks a namespace's throttles before it reads the action (429); the slot goes back unless enqueued.
-        if (await throttle.AdmitAsync(context, key) is not { } slot)
+        if (throttle.TryAdmit(key.Namespace, out string? refusal) is not { } slot)
         {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status429TooManyRequests, refusal!);
             return;
         }
 

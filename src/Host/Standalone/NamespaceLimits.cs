@@ -5,7 +5,7 @@ namespace Perf.Invoker.Host.Standalone;
 /// <summary>
 /// The limits OpenWhisk's controller enforces per namespace (its <c>UserLimits</c>, checked in Entitlement.scala):
 /// activations in flight, invocations per minute, trigger fires per minute. A deployment sets the defaults (its
-/// <c>limits.actions.invokes.*</c>, <c>limits.triggers.fires.perMinute</c>: the settings of <see cref="StandaloneSettings"/>);
+/// <c>limits.actions.invokes.*</c>, <c>limits.triggers.fires.perMinute</c>: the settings of <c>invoker standalone</c>);
 /// the file <c>DATA/limits</c> overrides them for a namespace, as OpenWhisk's per-namespace limits document does.
 /// </summary>
 internal sealed record NamespaceLimits(int ConcurrentInvocations, int InvocationsPerMinute, int FiresPerMinute)

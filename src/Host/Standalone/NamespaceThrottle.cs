@@ -102,18 +102,6 @@ internal sealed class NamespaceThrottle
         return true;
     }
 
-    /// <summary><see cref="TryAdmit"/> for the REST API: the counters holding a slot, or null after answering 429.</summary>
-    public ValueTask<NamespaceCounters?> AdmitAsync(HttpContext context, NamespaceKey key)
-    {
-        return TryAdmit(key.Namespace, out string? refusal) is { } slot ? ValueTask.FromResult<NamespaceCounters?>(slot) : RefuseAsync(context, refusal!);
-
-        static async ValueTask<NamespaceCounters?> RefuseAsync(HttpContext context, string refusal)
-        {
-            await ApiResponses.ErrorAsync(context, StatusCodes.Status429TooManyRequests, refusal);
-            return null;
-        }
-    }
-
     /// <summary>
     /// Enqueues an admitted activation: its slot goes with it (released by its completion), or back at once when the
     /// message is not queued. False when the queue is full (the caller answers 503); nothing was written then.

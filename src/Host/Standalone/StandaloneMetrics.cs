@@ -16,8 +16,8 @@ internal static class StandaloneMetrics
         writer.WriteSample("invoker_throttled_total"u8, "reason"u8, "minute"u8, throttle.RefusedRate);
         writer.WriteSample("invoker_throttled_total"u8, "reason"u8, "fires"u8, throttle.RefusedFires);
         writer.WriteSample("invoker_throttled_total"u8, "reason"u8, "queue_full"u8, throttle.RefusedQueueFull);
-        writer.WriteFamily("invoker_activations_in_flight"u8, "gauge"u8, "Activations admitted by the API and not yet completed"u8);
-        writer.WriteSample("invoker_activations_in_flight"u8, throttle.InFlight.Count);
+        writer.WriteFamily("invoker_api_in_flight"u8, "gauge"u8, "Activations the API admitted that have not completed: what concurrentInvocations counts"u8);
+        writer.WriteSample("invoker_api_in_flight"u8, throttle.InFlight.Count);
         writer.WriteFamily("invoker_queue_messages"u8, "gauge"u8, "Activations in the durable queue, not yet completed"u8);
         writer.WriteSample("invoker_queue_messages"u8, queue.Queued);
         writer.WriteFamily("invoker_queue_capacity"u8, "gauge"u8, "Activations the durable queue holds at most (--queue-max)"u8);
