@@ -1,5 +1,7 @@
 -- wrk script of bench/overload/run.sh: POSTs an invoke of ACTION (blocking result-only when BLOCKING=true, else
--- non-blocking) with basic auth OW_AUTH, counts every answer by status and prints one line when done:
+-- non-blocking) with basic auth OW_AUTH, each connection waiting DELAY_MS before each request when set (a paced
+-- sender: its rate does not grow when its answers come fast, as a 429 does), counts every answer by status and
+-- prints one line when done:
 --   STATUS s200=N s202=N s429=N s503=N other=N connect=N read=N write=N timeout=N requests=N duration_us=N
 local auth = os.getenv("OW_AUTH")
 local action = os.getenv("ACTION") or "noop"
@@ -24,6 +26,13 @@ wrk.path = "/api/v1/namespaces/_/actions/" .. action .. (blocking and "?blocking
 wrk.body = "{}"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Basic " .. base64(auth)
+
+local pause = tonumber(os.getenv("DELAY_MS") or "")
+if pause then
+  function delay()
+    return pause
+  end
+end
 
 local threads = {}
 function setup(thread)
