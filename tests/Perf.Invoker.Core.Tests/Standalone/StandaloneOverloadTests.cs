@@ -135,6 +135,24 @@ public sealed partial class StandaloneOverloadTests
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
     }
 
+    [Fact]
+    public async Task The_limits_are_checked_before_the_action_is_read_and_a_namespace_s_own_line_in_the_limits_file_overrides_the_deployment_s()
+    {
+        await using Overloaded run = await Overloaded.StartWithLimitsAsync("flood concurrentInvocations=2\n", "--concurrent-invocations", "0");
+        using HttpClient flood = StandaloneInvoker.ClientFor(run.Invoker.Url, FloodKey);
+
+        using HttpResponseMessage guest = await run.Invoker.Client.PostAsync("_/actions/missing", Json(new { }));
+        Assert.Equal(HttpStatusCode.TooManyRequests, guest.StatusCode);
+        Assert.Equal("Too many concurrent requests in flight (count: 0, allowed: 0).", (await guest.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+
+        // Admitted by its own limit, then not found: the slot goes back each time, so all five are 404s.
+        for (int i = 0; i < 5; i++)
+        {
+            using HttpResponseMessage missing = await flood.PostAsync("_/actions/missing", Json(new { }));
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+    }
+
     [GeneratedRegex(@"\AToo many requests in the last minute \(count: (\d+), allowed: 5\)\.\z")]
     private static partial Regex RateRefusal();
 
@@ -161,10 +179,18 @@ public sealed partial class StandaloneOverloadTests
 
         public string Gate { get; }
 
-        public static async Task<Overloaded> StartAsync(params string[] settings)
+        public static Task<Overloaded> StartAsync(params string[] settings) => StartWithLimitsAsync(null, settings);
+
+        /// <param name="limits">The file DATA/limits, none when null.</param>
+        public static async Task<Overloaded> StartWithLimitsAsync(string? limits, params string[] settings)
         {
             string data = Directory.CreateTempSubdirectory("invoker-overload-").FullName;
             File.WriteAllText(Path.Combine(data, "namespaces"), $"guest {GuestKey}\nflood {FloodKey}\n");
+            if (limits is not null)
+            {
+                File.WriteAllText(Path.Combine(data, "limits"), limits);
+            }
+
             return new Overloaded(await StandaloneInvoker.StartAsync(data, settings: settings), data);
         }
 
