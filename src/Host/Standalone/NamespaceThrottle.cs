@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Runtime.CompilerServices;
 using Perf.Invoker.Feed.Embedded;
 using Perf.Invoker.Model;
@@ -14,7 +13,8 @@ namespace Perf.Invoker.Host.Standalone;
 /// </summary>
 internal sealed class NamespaceThrottle
 {
-    private readonly FrozenDictionary<string, NamespaceCounters> _counters;
+    /// <summary>Made once at start and only read after: a plain dictionary is safe for concurrent readers.</summary>
+    private readonly Dictionary<string, NamespaceCounters> _counters;
     private readonly TimeProvider _time;
     private long _refusedConcurrent;
     private long _refusedRate;
@@ -34,7 +34,7 @@ internal sealed class NamespaceThrottle
         TimeProvider? time = null)
     {
         _counters = namespaces.Distinct(StringComparer.Ordinal)
-            .ToFrozenDictionary(ns => ns, ns => new NamespaceCounters(overrides.GetValueOrDefault(ns, defaults)), StringComparer.Ordinal);
+            .ToDictionary(ns => ns, ns => new NamespaceCounters(overrides.GetValueOrDefault(ns, defaults)), StringComparer.Ordinal);
         InFlight = inFlight;
         _time = time ?? TimeProvider.System;
     }
