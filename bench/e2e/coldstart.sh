@@ -55,7 +55,7 @@ start_invokers() {
   pids=()
   for i in "${!dirs[@]}"; do
     rm -rf "$work/$i/data"; mkdir -p "$work/$i/data"
-    "${dirs[$i]}/invoker" standalone --data "$work/$i/data" --url "http://127.0.0.1:$((base_port + i))" \
+    INVOKER_CONCURRENT_INVOCATIONS=1000000 INVOKER_INVOCATIONS_PER_MINUTE=2000000000 "${dirs[$i]}/invoker" standalone --data "$work/$i/data" --url "http://127.0.0.1:$((base_port + i))" \
       --runtime "${runtimes[$i]}" --user-memory 4096 >"$work/$i/invoker.log" 2>&1 &
     pids+=($!)
   done

@@ -49,7 +49,7 @@ dotnet build "$root/bench/Perf.Invoker.Benchmarks" -c Release -v q -nologo >/dev
 bench_dll=$root/bench/Perf.Invoker.Benchmarks/bin/Release/net10.0/Perf.Invoker.Benchmarks.dll
 
 data=$(mktemp -d)
-"$dir/invoker" standalone --data "$data" --url "http://127.0.0.1:$port" --runtime "$root/runtimes/nodejs" --user-memory 4096 >"$data/invoker.log" 2>&1 &
+"$dir/invoker" standalone --data "$data" --concurrent-invocations 1000000 --invocations-per-minute 2000000000 --url "http://127.0.0.1:$port" --runtime "$root/runtimes/nodejs" --user-memory 4096 >"$data/invoker.log" 2>&1 &
 pid=$!
 wrk_pid=
 # The invoker first, then wait: its runtime processes are its children and go with it.

@@ -65,7 +65,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$dir/invoker" standalone --data "$data" --url "http://127.0.0.1:$port" --runtime "$root/runtimes/nodejs" --user-memory 4096 >"$data/invoker.log" 2>&1 &
+"$dir/invoker" standalone --data "$data" --concurrent-invocations 1000000 --invocations-per-minute 2000000000 --url "http://127.0.0.1:$port" --runtime "$root/runtimes/nodejs" --user-memory 4096 >"$data/invoker.log" 2>&1 &
 pid=$!; pids+=("$pid")
 for action in $actions; do
   OW_RUNTIME_PORT=$(port_of "$action") OW_RUNTIME_HOST=127.0.0.1 __OW_ALLOW_CONCURRENT=true node "$root/runtimes/nodejs" >/dev/null 2>&1 &

@@ -8,7 +8,7 @@ set -euo pipefail
 dir=$1 action=$2 c=$3 secs=$4 prof=${5:-}
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd); port=3392
 data=$(mktemp -d)
-"$dir/invoker" standalone --data "$data" --url "http://127.0.0.1:$port" --runtime "$root/runtimes/nodejs" --user-memory 4096 >"$data/invoker.log" 2>&1 &
+"$dir/invoker" standalone --data "$data" --concurrent-invocations 1000000 --invocations-per-minute 2000000000 --url "http://127.0.0.1:$port" --runtime "$root/runtimes/nodejs" --user-memory 4096 >"$data/invoker.log" 2>&1 &
 pid=$!
 trap 'kill $pid; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 until grep -q ', auth ' "$data/invoker.log" 2>/dev/null; do sleep 0.05; done

@@ -7,7 +7,7 @@ set -euo pipefail
 dir=$1 port=3392
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
 data=$(mktemp -d)
-"$dir/invoker" standalone --data "$data" --url "http://127.0.0.1:$port" --runtime "$root/runtimes/nodejs" --user-memory 4096 >"$data/invoker.log" 2>&1 &
+"$dir/invoker" standalone --data "$data" --concurrent-invocations 1000000 --invocations-per-minute 2000000000 --url "http://127.0.0.1:$port" --runtime "$root/runtimes/nodejs" --user-memory 4096 >"$data/invoker.log" 2>&1 &
 pid=$!
 trap 'kill $pid; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 until grep -q ', auth ' "$data/invoker.log" 2>/dev/null; do sleep 0.05; done

@@ -9,10 +9,14 @@ namespace Perf.Invoker.Store;
 /// Action documents (docs/openwhisk.md §7): the spec's JSON bytes keyed by namespace and name, with a revision
 /// counter. Reads are served from a cache of <see cref="StoredAction"/> (each holding its
 /// <see cref="ExecutableAction"/>), which this store's own writes keep current; so there is one action
-/// store per database.
+/// store per database. The cache is bounded by the bytes of the documents it holds (an action may be 48 MiB):
+/// past the bound the least recently used go first.
 /// </summary>
 public sealed class SqliteActionStore
 {
+    /// <summary>What the cache holds at most by default, as the cluster's action cache (CouchActionSource).</summary>
+    public const long DefaultCacheBytes = 64L << 20;
+
     private const string CreateSql = """
         INSERT INTO actions(namespace, name, revision, spec) VALUES($namespace, $name, 1, $spec)
         ON CONFLICT(namespace, name) DO NOTHING RETURNING revision;
@@ -32,7 +36,12 @@ public sealed class SqliteActionStore
     private readonly SqliteDatabase _database;
 
     /// <summary>Actions read or written since the last change to them; never holds a revision older than the file's.</summary>
-    private readonly ConcurrentDictionary<(string Namespace, string Name), StoredAction> _cache = new();
+    private readonly ConcurrentDictionary<(string Namespace, string Name), CachedAction> _cache = new();
+
+    private readonly long _cacheCapacity;
+
+    /// <summary>The sum of the cached entries' bytes; changed under <see cref="_cacheLock"/> (as is the cache), read without it.</summary>
+    private long _cachedBytes;
 
     /// <summary>Guards cache changes together with <see cref="_generation"/>.</summary>
     private readonly Lock _cacheLock = new();
@@ -43,7 +52,19 @@ public sealed class SqliteActionStore
     /// </summary>
     private long _generation;
 
-    public SqliteActionStore(SqliteDatabase database) => _database = database;
+    /// <param name="cacheBytes">Bytes of action documents the read cache holds at most (<see cref="DefaultCacheBytes"/>).</param>
+    public SqliteActionStore(SqliteDatabase database, long cacheBytes = DefaultCacheBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
+        _database = database;
+        _cacheCapacity = cacheBytes;
+    }
+
+    /// <summary>Bytes of action documents in the cache now (<c>invoker_action_cache_bytes</c>).</summary>
+    public long CachedBytes => Volatile.Read(ref _cachedBytes);
+
+    /// <summary>Actions in the cache now.</summary>
+    public int CachedActions => _cache.Count;
 
     /// <summary>Creates the action, or replaces it when <paramref name="overwrite"/> is true (its revision goes up by one).</summary>
     /// <returns>The stored action; null when it exists and <paramref name="overwrite"/> is false (REST: 409).</returns>
@@ -66,7 +87,7 @@ public sealed class SqliteActionStore
             }
 
             var action = new StoredAction(put.@namespace, put.name, revision, put.spec);
-            put.store.Invalidate(put.@namespace, put.name, action);
+            put.store.Invalidate(put.@namespace, put.name, action, put.json.Length);
             return action;
         }, cancellationToken, alone: true).ConfigureAwait(false);
     }
@@ -77,32 +98,39 @@ public sealed class SqliteActionStore
         ArgumentNullException.ThrowIfNull(@namespace);
         ArgumentNullException.ThrowIfNull(name);
         cancellationToken.ThrowIfCancellationRequested();
-        if (_cache.TryGetValue((@namespace, name), out StoredAction? cached))
+        if (_cache.TryGetValue((@namespace, name), out CachedAction? cached))
         {
-            return ValueTask.FromResult<StoredAction?>(cached);
+            cached.Touch();
+            return ValueTask.FromResult<StoredAction?>(cached.Action);
         }
 
         long generation = Volatile.Read(ref _generation);
-        StoredAction? action = _database.Read((@namespace, name), static (session, key) =>
+        CachedAction? read = _database.Read((@namespace, name), static (session, key) =>
         {
             SqliteCommand get = session.Command(GetSql, "$namespace", "$name");
             get.Parameters[0].Value = key.@namespace;
             get.Parameters[1].Value = key.name;
             using SqliteDataReader reader = get.ExecuteReader();
-            return reader.Read() ? Parse(key.@namespace, key.name, reader.GetInt64(0), reader.GetFieldValue<byte[]>(1)) : null;
+            if (!reader.Read())
+            {
+                return null;
+            }
+
+            byte[] json = reader.GetFieldValue<byte[]>(1);
+            return new CachedAction(Parse(key.@namespace, key.name, reader.GetInt64(0), json), json.Length);
         });
-        if (action is not null)
+        if (read is not null)
         {
             lock (_cacheLock)
             {
-                if (_generation == generation)
+                if (_generation == generation && read.Bytes <= _cacheCapacity && _cache.TryAdd((@namespace, name), read))
                 {
-                    _cache.TryAdd((@namespace, name), action);
+                    Added(read);
                 }
             }
         }
 
-        return ValueTask.FromResult(action);
+        return ValueTask.FromResult(read?.Action);
     }
 
     /// <summary>The actions of <paramref name="namespace"/> by name, skipping <paramref name="skip"/>, at most <paramref name="limit"/>.</summary>
@@ -197,24 +225,80 @@ public sealed class SqliteActionStore
             delete.Parameters[0].Value = key.@namespace;
             delete.Parameters[1].Value = key.name;
             bool deleted = delete.ExecuteNonQuery() == 1;
-            key.store.Invalidate(key.@namespace, key.name, null);
+            key.store.Invalidate(key.@namespace, key.name, null, 0);
             return deleted;
         }, cancellationToken, alone: true).ConfigureAwait(false);
     }
 
     /// <summary>After a committed write: no read that began before it may cache what it read; <paramref name="current"/> is the new value.</summary>
-    private void Invalidate(string @namespace, string name, StoredAction? current)
+    private void Invalidate(string @namespace, string name, StoredAction? current, long bytes)
     {
         lock (_cacheLock)
         {
             _generation++;
-            if (current is null)
+            if (_cache.TryRemove((@namespace, name), out CachedAction? old))
             {
-                _cache.TryRemove((@namespace, name), out _);
+                Volatile.Write(ref _cachedBytes, _cachedBytes - old.Bytes);
             }
-            else
+
+            // One larger than the whole cache is not kept: it would only push every other out.
+            if (current is not null && bytes <= _cacheCapacity)
             {
-                _cache[(@namespace, name)] = current;
+                var entry = new CachedAction(current, bytes);
+                _cache[(@namespace, name)] = entry;
+                Added(entry);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts a new entry (under <see cref="_cacheLock"/>) and, past the capacity, evicts the least recently used down to
+    /// seven eighths of it: the scan of every entry is paid once per eighth of the capacity that turns over, not per add.
+    /// The entry just added stays: it is the most recently used, and no larger than the capacity.
+    /// </summary>
+    private void Added(CachedAction entry)
+    {
+        Volatile.Write(ref _cachedBytes, _cachedBytes + entry.Bytes);
+        if (_cachedBytes <= _cacheCapacity)
+        {
+            return;
+        }
+
+        long target = _cacheCapacity - (_cacheCapacity / 8);
+        KeyValuePair<(string Namespace, string Name), CachedAction>[] entries = [.. _cache];
+        Array.Sort(entries, static (a, b) => a.Value.LastUsed.CompareTo(b.Value.LastUsed));
+        foreach (KeyValuePair<(string Namespace, string Name), CachedAction> oldest in entries)
+        {
+            if (_cachedBytes <= target)
+            {
+                break;
+            }
+
+            if (oldest.Value != entry && _cache.TryRemove(oldest))
+            {
+                Volatile.Write(ref _cachedBytes, _cachedBytes - oldest.Value.Bytes);
+            }
+        }
+    }
+
+    /// <summary>A cached action, its document's size, and when it was last read (a tick, written only when it changes).</summary>
+    private sealed class CachedAction(StoredAction action, long bytes)
+    {
+        private long _lastUsed = Environment.TickCount64;
+
+        public StoredAction Action { get; } = action;
+
+        public long Bytes { get; } = bytes;
+
+        /// <summary>Milliseconds since boot at the last read: enough order for LRU, and no shared counter to contend on.</summary>
+        public long LastUsed => Volatile.Read(ref _lastUsed);
+
+        public void Touch()
+        {
+            long now = Environment.TickCount64;
+            if (Volatile.Read(ref _lastUsed) != now)
+            {
+                Volatile.Write(ref _lastUsed, now);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -68,20 +67,21 @@ public sealed class SqliteActivationQueue
     }
 
     /// <summary>Marks a message completed (deletes it): it is not delivered again. Completing it twice is harmless.</summary>
-    public ValueTask CompleteAsync(long sequence, CancellationToken cancellationToken = default) =>
+    /// <returns>1 when the message was still queued, else 0.</returns>
+    public ValueTask<int> CompleteAsync(long sequence, CancellationToken cancellationToken = default) =>
         DeleteAsync(DeleteSql, sequence, cancellationToken);
 
     /// <summary>
     /// Marks every message with a sequence number below <paramref name="sequence"/> completed: the commit of a
     /// feed's offset tracker (Kafka's semantics, the next sequence to consume), one statement for a whole batch.
     /// </summary>
-    public ValueTask CompleteBelowAsync(long sequence, CancellationToken cancellationToken = default) =>
+    /// <returns>How many messages it completed: the queue is that much shorter.</returns>
+    public ValueTask<int> CompleteBelowAsync(long sequence, CancellationToken cancellationToken = default) =>
         DeleteAsync(DeleteBelowSql, sequence, cancellationToken);
 
-    /// <summary>Runs one of the DELETE statements with <paramref name="sequence"/> as its only parameter.</summary>
-    private ValueTask DeleteAsync(string sql, long sequence, CancellationToken cancellationToken)
-    {
-        ValueTask<int> delete = _database.WriteAsync((sql, sequence), static (session, command) =>
+    /// <summary>Runs one of the DELETE statements with <paramref name="sequence"/> as its only parameter; the rows it deleted.</summary>
+    private ValueTask<int> DeleteAsync(string sql, long sequence, CancellationToken cancellationToken) =>
+        _database.WriteAsync((sql, sequence), static (session, command) =>
         {
             sqlite3_stmt delete = session.Statement(command.sql);
             try
@@ -95,12 +95,6 @@ public sealed class SqliteActivationQueue
                 SqliteSession.Reset(delete);
             }
         }, cancellationToken);
-        return delete.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitAsync(delete);
-
-        // Group-committed writes complete asynchronously: the state machine of this await is pooled, not allocated per write.
-        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-        static async ValueTask AwaitAsync(ValueTask<int> pending) => await pending.ConfigureAwait(false);
-    }
 
     /// <summary>The highest sequence number of a message not yet completed, or 0 when there is none.</summary>
     public long LastSequence() =>

@@ -255,7 +255,7 @@ internal sealed class InvokerEngine : IAsyncDisposable
         }
 
         Records = new SqliteActivationStore(_database, static line => Console.Error.WriteLine(line));
-        Actions = new SqliteActionStore(_database);
+        Actions = new SqliteActionStore(_database, Settings.ActionCacheBytes);
 
         _factory = Settings.Backend.CreateFactory(Settings.RuntimeDirectory, Identity.ContainerPrefix, Identity.OwnerTag, Settings.UserMemoryMegabytes, Runtimes);
         if (Identity.SweepBeforeListening)

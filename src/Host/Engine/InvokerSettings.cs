@@ -23,10 +23,14 @@ internal sealed class InvokerSettings
     public static readonly Setting UserMemorySetting = new("user-memory", "INVOKER_USER_MEMORY_MB");
     public static readonly Setting ConcurrencyMaxSetting = new("concurrency-max", "INVOKER_CONCURRENCY_MAX");
     public static readonly Setting PeekFactorSetting = new("peek-factor", "INVOKER_PEEK_FACTOR");
+    public static readonly Setting ActionCacheSetting = new("action-cache-mb", "INVOKER_ACTION_CACHE_MB");
 
     /// <summary>Every shared setting, the container backend's included.</summary>
     public static readonly Setting[] Table =
-        [UrlSetting, DataSetting, RuntimeSetting, UserMemorySetting, ConcurrencyMaxSetting, PeekFactorSetting, .. ContainerBackend.Table];
+        [UrlSetting, DataSetting, RuntimeSetting, UserMemorySetting, ConcurrencyMaxSetting, PeekFactorSetting, ActionCacheSetting, .. ContainerBackend.Table];
+
+    /// <summary>The action cache's default bound: 64 MiB, room for one action of the largest size and many small ones.</summary>
+    public const long DefaultActionCacheMegabytes = 64;
 
     public required string Url { get; init; }
 
@@ -51,6 +55,9 @@ internal sealed class InvokerSettings
 
     public double PeekFactor { get; init; } = PeekWindow.DefaultPeekFactor;
 
+    /// <summary>Bytes of action documents (code) the action cache holds at most, in either mode; 0 caches none.</summary>
+    public long ActionCacheBytes { get; init; } = DefaultActionCacheMegabytes << 20;
+
     public required ContainerBackend Backend { get; init; }
 
     /// <summary>The help lines of the shared settings, after a mode's own.</summary>
@@ -62,6 +69,8 @@ internal sealed class InvokerSettings
           --user-memory MB         memory for all containers, at least {MinUserMemoryMegabytes} (INVOKER_USER_MEMORY_MB; default 2048)
           --concurrency-max N      largest allowed action concurrency, at least 1 (INVOKER_CONCURRENCY_MAX; default 500)
           --peek-factor F          concurrentPeekFactor of the feed's window (INVOKER_PEEK_FACTOR; default 0.5)
+          --action-cache-mb MB     bound of the action cache, least recently used out first (INVOKER_ACTION_CACHE_MB;
+                                   default {DefaultActionCacheMegabytes})
         {ContainerBackend.Help}
         """;
 
@@ -79,6 +88,7 @@ internal sealed class InvokerSettings
             UserMemoryMegabytes = reader.Number(UserMemorySetting, 2048L, MinUserMemoryMegabytes, MaxUserMemoryMegabytes, why: "MB, one container of the smallest action"),
             ConcurrencyMax = reader.Number(ConcurrencyMaxSetting, 500, min: 1),
             PeekFactor = reader.Fraction(PeekFactorSetting, PeekWindow.DefaultPeekFactor, min: 0),
+            ActionCacheBytes = reader.Number(ActionCacheSetting, DefaultActionCacheMegabytes, min: 0, max: MaxUserMemoryMegabytes) << 20,
             ConcurrencyMin = concurrencyMin,
             ConcurrencyStd = concurrencyStd,
         };

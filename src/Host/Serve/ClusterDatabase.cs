@@ -29,12 +29,13 @@ internal sealed class ClusterDatabase : IAsyncDisposable
     public NamespaceBlacklist Blacklist { get; }
 
     /// <param name="resolveKind">The runtimes manifest's kinds: an action of another kind is "not compatible", as in OpenWhisk.</param>
-    public static ClusterDatabase Open(CouchDbOptions options, Func<string, string?> resolveKind, TimeSpan? blacklistPollInterval, string name)
+    /// <param name="cacheBytes">The action cache's bound (--action-cache-mb).</param>
+    public static ClusterDatabase Open(CouchDbOptions options, Func<string, string?> resolveKind, TimeSpan? blacklistPollInterval, string name, long cacheBytes)
     {
         var client = new CouchDbClient(options);
         void Report(string problem) => Console.Error.WriteLine($"{name}: {problem}");
         var blacklist = new NamespaceBlacklist(client, pollInterval: blacklistPollInterval, report: Report);
-        return new ClusterDatabase(client, new CouchActionSource(client, resolveKind, report: Report), new CouchActivationStore(client, Report), blacklist);
+        return new ClusterDatabase(client, new CouchActionSource(client, resolveKind, cacheBytes, Report), new CouchActivationStore(client, Report), blacklist);
     }
 
     /// <summary>The figures docs/cluster.md quotes: the action cache's hits and misses, record batches and their median size.</summary>

@@ -58,7 +58,7 @@ internal static class ServeCommand
 
         // In a cluster, actions and records live in its CouchDB (docs/cluster.md); without one, in the SQLite store of --data.
         await using ClusterDatabase? cluster = settings.CouchDb is { } couchDb
-            ? ClusterDatabase.Open(couchDb, (openWhisk.Runtimes ?? RuntimeManifest.Local).ResolveKind, openWhisk.BlacklistPollInterval, name)
+            ? ClusterDatabase.Open(couchDb, (openWhisk.Runtimes ?? RuntimeManifest.Local).ResolveKind, openWhisk.BlacklistPollInterval, name, engine.Settings.ActionCacheBytes)
             : null;
         engine.Compose(
             new KafkaAckSink(clients.Producer),

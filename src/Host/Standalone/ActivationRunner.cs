@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.Feed.Embedded;
@@ -14,18 +15,24 @@ namespace Perf.Invoker.Host.Standalone;
 /// sequences (one component after the other, each with the sequence's activation as its <c>cause</c>) and web actions all
 /// run activations through here, so every one of them takes the same queue, pool and record path.
 /// </summary>
-internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWaiters waiters, SqliteActivationStore records, ActivationFactory factory)
+internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWaiters waiters, SqliteActivationStore records, ActivationFactory factory, NamespaceThrottle throttle)
 {
-    /// <summary>Commits the message; the caller does not wait for the record (a non-blocking invoke).</summary>
-    public ValueTask<long> EnqueueAsync(byte[] message, CancellationToken cancellationToken) => feed.EnqueueAsync(message, cancellationToken);
+    /// <summary>
+    /// Commits the message of an activation admitted with <paramref name="slot"/>, which it then holds until it completes;
+    /// the caller does not wait for the record (a non-blocking invoke). False when the queue is full: nothing was written.
+    /// </summary>
+    public ValueTask<bool> EnqueueAsync(NamespaceCounters slot, ActivationId id, byte[] message, CancellationToken cancellationToken) =>
+        throttle.EnqueueAsync(slot, id, feed, message, cancellationToken);
 
     /// <summary>
     /// Commits the message, waits up to <paramref name="wait"/> for its record and gives it to <paramref name="handler"/>:
     /// null when it did not complete in time (or the invoker is stopping), when the caller answers with the activation id
     /// only. The handler is a struct and this the only async frame of a blocking invoke, as when this ran inline in the
     /// endpoint: the hot path of docs/performance.md gains no task, delegate or closure per invoke by the extraction.
+    /// An activation admitted by the <see cref="NamespaceThrottle"/> passes its <paramref name="slot"/>; when the queue is
+    /// full it is not written and the handler answers that instead.
     /// </summary>
-    public async Task RunAsync<THandler>(ActivationId id, string @namespace, byte[] message, TimeSpan wait, THandler handler, CancellationToken cancellationToken)
+    public async Task RunAsync<THandler>(ActivationId id, string @namespace, byte[] message, TimeSpan wait, THandler handler, NamespaceCounters? slot, CancellationToken cancellationToken)
         where THandler : struct, IRecordHandler
     {
         ActivationRecord? record = null;
@@ -34,7 +41,16 @@ internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWa
         try
         {
             // Durable before the answer: from here on a crash replays the activation instead of losing it.
-            await feed.EnqueueAsync(message, cancellationToken);
+            if (slot is null)
+            {
+                await feed.EnqueueAsync(message, cancellationToken);
+            }
+            else if (!await throttle.EnqueueAsync(slot, id, feed, message, cancellationToken))
+            {
+                await handler.OverloadedAsync();
+                return;
+            }
+
             bool completed = true;
             try
             {
@@ -74,7 +90,7 @@ internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWa
         }
 
         var kept = new StrongBox<ActivationRecord?>();
-        await RunAsync(message.ActivationId, key.Namespace, serialized, wait, new Keep(kept), cancellationToken);
+        await RunAsync(message.ActivationId, key.Namespace, serialized, wait, new Keep(kept), slot: null, cancellationToken);
         return new InternalRun(message.ActivationId, kept.Value, serialized.Length);
     }
 
@@ -86,6 +102,9 @@ internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWa
             kept.Value = record;
             return Task.CompletedTask;
         }
+
+        // Internal runs hold no slot: a full queue throws from the enqueue instead.
+        public Task OverloadedAsync() => throw new UnreachableException();
     }
 }
 
@@ -93,6 +112,9 @@ internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWa
 internal interface IRecordHandler
 {
     Task HandleAsync(ActivationRecord? record);
+
+    /// <summary>The queue was full: the activation was not written (503).</summary>
+    Task OverloadedAsync();
 }
 
 /// <summary>An activation run by the API itself: its id, its record (null when it outlasted the wait) and its message's size.</summary>

@@ -26,6 +26,9 @@ internal static class ApiErrors
 
     public static string StoreUnavailable(string reason) => $"The invoker's store cannot take writes now: {reason}. Nothing was changed; try again later.";
 
+    /// <summary>Messages.systemOverloaded: the durable queue holds its capacity (503).</summary>
+    public const string Overloaded = "System is overloaded, try again later.";
+
     public static string Malformed(string reason) => $"The request content was malformed:\n{reason}";
 
     public static string TooLarge(long length, long limit) =>

@@ -10,12 +10,14 @@ namespace Perf.Invoker.Host.Standalone;
 /// <summary>
 /// <c>POST …/actions/{name}</c>: an activation committed to the embedded queue, then answered blocking (the record,
 /// or the result alone, once it completes) or not (202 with its id, also after the blocking wait; docs/openwhisk.md §7).
+/// A namespace past its limits gets 429, a full queue 503 (<see cref="NamespaceThrottle"/>).
 /// </summary>
 internal sealed class InvokeEndpoint(
     ActionResolver resolver,
     ActivationRunner runner,
     ActivationFactory factory,
     SequenceRunner sequences,
+    NamespaceThrottle throttle,
     Func<bool> isEnabled)
 {
     /// <summary>OpenWhisk's payload limit of an invocation (whisk.activation.payload.max).</summary>
@@ -26,31 +28,56 @@ internal sealed class InvokeEndpoint(
 
     public Task InvokeAsync(HttpContext context, NamespaceKey key)
     {
+        // OpenWhisk checks a namespace's throttles before it reads the action (429); the slot goes back unless enqueued.
+        if (throttle.TryAdmit(key.Namespace, out string? refusal) is not { } slot)
+        {
+            return ApiResponses.ErrorAsync(context, StatusCodes.Status429TooManyRequests, refusal!);
+        }
+
         // The usual request's action and body are at hand: the runner's frame is then the invoke's one async frame.
         ValueTask<Accepted?> accepting = AcceptAsync(context, key);
-        return accepting.IsCompletedSuccessfully ? RespondAsync(context, key, accepting.Result) : RespondLaterAsync(context, key, accepting);
+        return accepting.IsCompletedSuccessfully ? RespondAsync(context, key, slot, accepting.Result) : RespondLaterAsync(context, key, slot, accepting);
     }
 
-    private async Task RespondLaterAsync(HttpContext context, NamespaceKey key, ValueTask<Accepted?> accepting) =>
-        await RespondAsync(context, key, await accepting);
+    private async Task RespondLaterAsync(HttpContext context, NamespaceKey key, NamespaceCounters slot, ValueTask<Accepted?> accepting)
+    {
+        Accepted? accepted;
+        try
+        {
+            accepted = await accepting;
+        }
+        catch
+        {
+            slot.Release();
+            throw;
+        }
 
-    private Task RespondAsync(HttpContext context, NamespaceKey key, Accepted? accepted)
+        await RespondAsync(context, key, slot, accepted);
+    }
+
+    private Task RespondAsync(HttpContext context, NamespaceKey key, NamespaceCounters slot, Accepted? accepted)
     {
         if (accepted is not { } invocation)
         {
+            slot.Release();
             return Task.CompletedTask;
         }
 
         context.Response.Headers["x-openwhisk-activation-id"] = invocation.ActivationId.ToString();
         return invocation.Blocking
-            ? runner.RunAsync(invocation.ActivationId, key.Namespace, invocation.Message, invocation.Wait, new Answer(context, invocation.ActivationId, invocation.ResultOnly), context.RequestAborted)
-            : EnqueueAsync(context, invocation);
+            ? runner.RunAsync(invocation.ActivationId, key.Namespace, invocation.Message, invocation.Wait, new Answer(context, invocation.ActivationId, invocation.ResultOnly), slot, context.RequestAborted)
+            : EnqueueAsync(context, slot, invocation);
     }
 
-    private async Task EnqueueAsync(HttpContext context, Accepted invocation)
+    private async Task EnqueueAsync(HttpContext context, NamespaceCounters slot, Accepted invocation)
     {
         // Durable before the answer: from here on a crash replays the activation instead of losing it.
-        await runner.EnqueueAsync(invocation.Message, context.RequestAborted);
+        if (!await runner.EnqueueAsync(slot, invocation.ActivationId, invocation.Message, context.RequestAborted))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ApiErrors.Overloaded);
+            return;
+        }
+
         await ApiResponses.WriteActivationIdAsync(context, invocation.ActivationId);
     }
 
@@ -158,6 +185,8 @@ internal sealed class InvokeEndpoint(
     {
         public Task HandleAsync(ActivationRecord? record) =>
             record is null ? ApiResponses.WriteActivationIdAsync(context, id) : WriteOutcomeAsync(context, record, resultOnly);
+
+        public Task OverloadedAsync() => ApiResponses.ErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ApiErrors.Overloaded);
     }
 
     /// <summary>An invocation that passed every check: its message as queued, and how the caller wants the answer.</summary>

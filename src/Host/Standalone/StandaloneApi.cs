@@ -42,23 +42,24 @@ internal sealed class StandaloneApi
         ActivationWaiters waiters,
         ActionValidation validation,
         SqliteApiStore apis,
+        NamespaceThrottle throttle,
         Func<bool> isEnabled,
         TimeProvider? time = null)
     {
         time ??= TimeProvider.System;
         var factory = new ActivationFactory(time);
-        var runner = new ActivationRunner(feed, waiters, records, factory);
+        var runner = new ActivationRunner(feed, waiters, records, factory, throttle);
         var qualified = new QualifiedActions(resolver);
         var sequences = new SequenceRunner(qualified, runner, records, time);
         _keys = keys;
         _packages = new PackageEndpoints(packages, actions);
         _actions = new ActionEndpoints(actions, packages, resolver, qualified, validation);
-        _invoke = new InvokeEndpoint(resolver, runner, factory, sequences, isEnabled);
+        _invoke = new InvokeEndpoint(resolver, runner, factory, sequences, throttle, isEnabled);
         _activations = new ActivationEndpoints(records);
         _web = new WebActionEndpoints(keys, qualified, runner, sequences, isEnabled);
         _routes = new ApiRouteEndpoints(keys, apis, _web);
         var firing = new TriggerFiring(resolver, sequences, records, feed, factory, isEnabled, time);
-        _triggers = new TriggerEndpoints(triggers, alarms, firing, time);
+        _triggers = new TriggerEndpoints(triggers, alarms, firing, throttle, time);
         _rules = new RuleEndpoints(triggers, resolver, time);
         Alarms = new AlarmScheduler(time, alarms, new AlarmTarget(keys, triggers, firing, _triggers), static problem => Console.Error.WriteLine(problem));
         _triggers.Scheduler = Alarms;

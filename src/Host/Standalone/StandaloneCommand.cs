@@ -25,25 +25,29 @@ internal static class StandaloneCommand
             "standalone", Instance: 0, Name: "standalone", ContainerPrefix: ownerTag + "_", ownerTag, SweepBeforeListening: false));
 
         NamespaceKeys keys;
+        IReadOnlyDictionary<string, NamespaceLimits> limits;
         try
         {
             keys = NamespaceKeys.LoadOrCreate(shared.DataDirectory);
+            limits = NamespaceLimits.ReadOverrides(shared.DataDirectory, settings.Limits);
         }
         catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
         {
             throw new StartupException(e.Message, e);
         }
 
-        var embedded = new EmbeddedActivationFeed(new SqliteActivationQueue(engine.Database));
+        var embedded = new EmbeddedActivationFeed(new SqliteActivationQueue(engine.Database), settings.QueueMax);
         var waiters = new ActivationWaiters();
-        engine.Compose(waiters);
+        var throttle = new NamespaceThrottle(keys.All.Select(k => k.Namespace), settings.Limits, limits, new InFlightActivations(waiters));
+        engine.Compose(throttle.InFlight);
+        engine.MoreMetrics = output => StandaloneMetrics.Write(output, throttle, embedded, engine.Actions);
         int maxPeek = PeekWindow.MaxPeek(shared.UserMemoryMegabytes, shared.ConcurrencyMax, shared.PeekFactor);
         engine.AddFeed(embedded, embedded, maxPeek, static message => $"activation at queue position {message.Offset}");
         var validation = new ActionValidation(new ConcurrencyRange(Max: shared.ConcurrencyMax));
         InvokerSwitch invokerSwitch = engine.Switch;
         var packages = new SqlitePackageStore(engine.Database);
         var api = new StandaloneApi(keys, engine.Actions, packages, new ActionResolver(engine.Actions, packages), engine.Records,
-            new SqliteTriggerStore(engine.Database), new SqliteAlarmStore(engine.Database), embedded, waiters, validation, new SqliteApiStore(engine.Database), () => invokerSwitch.IsEnabled);
+            new SqliteTriggerStore(engine.Database), new SqliteAlarmStore(engine.Database), embedded, waiters, validation, new SqliteApiStore(engine.Database), throttle, () => invokerSwitch.IsEnabled);
         api.Map(engine.App);
         using AlarmScheduler alarms = api.Alarms;
         await engine.StartAsync();

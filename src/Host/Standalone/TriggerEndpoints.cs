@@ -10,7 +10,7 @@ namespace Perf.Invoker.Host.Standalone;
 /// as OpenWhisk's controller answers them (Triggers.scala). An update keeps what the request leaves out and the rules;
 /// deleting a trigger leaves its rules, which then show as inactive, and stops its alarm.
 /// </summary>
-internal sealed class TriggerEndpoints(SqliteTriggerStore triggers, SqliteAlarmStore alarms, TriggerFiring firing, TimeProvider time)
+internal sealed class TriggerEndpoints(SqliteTriggerStore triggers, SqliteAlarmStore alarms, TriggerFiring firing, NamespaceThrottle throttle, TimeProvider time)
 {
     /// <summary>Set once the scheduler exists; deleting a trigger disarms its alarm.</summary>
     public AlarmScheduler? Scheduler { get; set; }
@@ -146,6 +146,13 @@ internal sealed class TriggerEndpoints(SqliteTriggerStore triggers, SqliteAlarmS
     /// </summary>
     public async Task FireAsync(HttpContext context, NamespaceKey key)
     {
+        // OpenWhisk's firesPerMinute, checked before the trigger is read, as its throttles are (429).
+        if (!throttle.TryFire(key.Namespace, out string? refusal))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status429TooManyRequests, refusal!);
+            return;
+        }
+
         if (await FindAsync(context, key) is not { } trigger ||
             await RequestReader.ReadBodyAsync(context, InvokeEndpoint.MaxPayloadBytes) is not { } body)
         {

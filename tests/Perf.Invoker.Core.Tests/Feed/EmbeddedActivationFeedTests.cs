@@ -96,4 +96,42 @@ public sealed class EmbeddedActivationFeedTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await waiting);
     }
+
+    [Fact]
+    public async Task A_full_queue_refuses_the_next_enqueue_without_writing_it_and_takes_one_again_once_a_commit_made_room()
+    {
+        using var temp = new TempDatabase();
+        var queue = new SqliteActivationQueue(temp.Database);
+        var feed = new EmbeddedActivationFeed(queue, capacity: 3);
+        long first = await feed.EnqueueAsync("a"u8.ToArray());
+        await feed.EnqueueAsync("b"u8.ToArray());
+        await feed.EnqueueAsync("c"u8.ToArray());
+
+        Assert.True(feed.IsFull);
+        ActivationQueueFullException full = await Assert.ThrowsAsync<ActivationQueueFullException>(async () => await feed.EnqueueAsync("d"u8.ToArray()));
+        Assert.Equal(3, full.Capacity);
+        Assert.Equal(3, await queue.CountAsync());
+
+        await feed.CommitAsync(EmbeddedActivationFeed.Partition, first + 1, CancellationToken.None);
+        Assert.Equal(2, feed.Queued);
+        await feed.EnqueueAsync("d"u8.ToArray());
+        Assert.Equal((3L, 3L), (feed.Queued, await queue.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_restart_counts_the_messages_left_in_the_queue_against_its_capacity()
+    {
+        using var temp = new TempDatabase();
+        var queue = new SqliteActivationQueue(temp.Database);
+        var before = new EmbeddedActivationFeed(queue);
+        for (int i = 0; i < 5; i++)
+        {
+            await before.EnqueueAsync(Encoding.UTF8.GetBytes($"m{i}"));
+        }
+
+        var restarted = new EmbeddedActivationFeed(new SqliteActivationQueue(temp.Reopen()), capacity: 4);
+
+        Assert.Equal(5, restarted.Queued);
+        await Assert.ThrowsAsync<ActivationQueueFullException>(async () => await restarted.EnqueueAsync("over"u8.ToArray()));
+    }
 }

@@ -38,7 +38,11 @@ internal sealed class StandaloneInvoker : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the invoker on <paramref name="dataDirectory"/> (a new one when null) and waits until it listens.</summary>
+    /// <summary>
+    /// Starts the invoker on <paramref name="dataDirectory"/> (a new one when null) and waits until it listens. The
+    /// namespaces' limits are lifted (OpenWhisk's defaults, 30 in flight and 60 a minute, are below what most tests
+    /// send); <paramref name="settings"/> come after, so a test of the limits sets its own.
+    /// </summary>
     public static async Task<StandaloneInvoker> StartAsync(string? dataDirectory = null, int concurrencyMax = 500, int userMemory = 2048, params string[] settings)
     {
         dataDirectory ??= Directory.CreateTempSubdirectory("invoker-standalone-").FullName;
@@ -54,6 +58,7 @@ internal sealed class StandaloneInvoker : IAsyncDisposable
             "standalone", "--data", dataDirectory, "--runtime", Repository.NodeRuntime, "--url", "http://127.0.0.1:0",
             "--concurrency-max", concurrencyMax.ToString(CultureInfo.InvariantCulture),
             "--user-memory", userMemory.ToString(CultureInfo.InvariantCulture),
+            "--concurrent-invocations", "1000000", "--invocations-per-minute", "2000000000",
         })
         {
             start.ArgumentList.Add(argument);

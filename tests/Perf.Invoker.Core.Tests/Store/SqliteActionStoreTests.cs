@@ -110,4 +110,41 @@ public sealed class SqliteActionStoreTests
         Assert.Equal("guest/broken", error.Key);
         Assert.Equal("actions", error.Table);
     }
+
+    [Fact]
+    public async Task Many_large_actions_keep_the_cache_under_its_bound_while_every_one_is_still_served()
+    {
+        using var temp = new TempDatabase();
+        const long Bound = 8L << 20;
+        var store = new SqliteActionStore(temp.Database, cacheBytes: Bound);
+        string code = new('x', 1 << 20);
+        await store.PutAsync("guest", "hot", TempDatabase.Spec(code: "hot" + code), overwrite: true);
+        for (int i = 0; i < 40; i++)
+        {
+            await store.PutAsync("guest", $"big{i}", TempDatabase.Spec(code: code), overwrite: true);
+            Assert.NotNull(await store.GetAsync("guest", "hot"));
+            Assert.InRange(store.CachedBytes, 1, Bound);
+        }
+
+        for (int i = 0; i < 40; i++)
+        {
+            Assert.Equal(code, (await store.GetAsync("guest", $"big{i}"))!.Spec.Exec.Code);
+            Assert.InRange(store.CachedBytes, 1, Bound);
+        }
+
+        Assert.InRange(store.CachedActions, 2, 8);
+    }
+
+    [Fact]
+    public async Task An_action_larger_than_the_whole_cache_is_served_but_not_kept()
+    {
+        using var temp = new TempDatabase();
+        var store = new SqliteActionStore(temp.Database, cacheBytes: 1024);
+        await store.PutAsync("guest", "small", TempDatabase.Spec(code: "s"), overwrite: true);
+        await store.PutAsync("guest", "large", TempDatabase.Spec(code: new string('x', 4096)), overwrite: true);
+
+        Assert.Equal(4096, (await store.GetAsync("guest", "large"))!.Spec.Exec.Code!.Length);
+        Assert.Equal(1, store.CachedActions);
+        Assert.InRange(store.CachedBytes, 1, 1024);
+    }
 }

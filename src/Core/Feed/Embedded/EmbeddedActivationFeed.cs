@@ -9,7 +9,9 @@ namespace Perf.Invoker.Feed.Embedded;
 /// is committed to the SQLite queue before <see cref="EnqueueAsync"/> returns, a <see cref="MessageFeed"/>
 /// takes it as offset = sequence number on partition 0, and its commit (every sequence below the offset has
 /// completed) deletes the completed messages. After a crash every message not yet committed is delivered
-/// again; the activation store then suppresses the ones that had already run, as with Kafka.
+/// again; the activation store then suppresses the ones that had already run, as with Kafka. The queue holds at most
+/// <see cref="Capacity"/> messages: past it an enqueue is refused (<see cref="ActivationQueueFullException"/>), so a
+/// flood cannot fill the disk; the count is kept in memory (enqueues add, commits subtract what they deleted).
 /// </summary>
 public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
 {
@@ -44,19 +46,54 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
     /// </summary>
     private readonly long _recoveredThrough;
 
-    public EmbeddedActivationFeed(SqliteActivationQueue queue)
+    /// <summary>Messages in the queue (accepted, not yet committed) plus enqueues under way; at most <see cref="Capacity"/>.</summary>
+    private long _queued;
+
+    /// <param name="capacity">Messages the queue may hold; a start may find more (a smaller capacity than before), and then takes none until it is below.</param>
+    public EmbeddedActivationFeed(SqliteActivationQueue queue, long capacity = long.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _queue = queue;
         _recoveredThrough = queue.LastSequence();
+        _queued = queue.CountAsync().AsTask().GetAwaiter().GetResult();
+        Capacity = capacity;
     }
+
+    /// <summary>The most messages the queue holds: accepted activations not yet completed.</summary>
+    public long Capacity { get; }
+
+    /// <summary>Messages in the queue now, enqueues under way included.</summary>
+    public long Queued => Volatile.Read(ref _queued);
+
+    /// <summary>Whether an enqueue now would be refused; a cheap check before the work of building a message.</summary>
+    public bool IsFull => Queued >= Capacity;
 
     /// <summary>Appends an activation message; when this completes the message survives a crash of the process.</summary>
     /// <returns>The message's sequence number (its offset in the feed).</returns>
+    /// <exception cref="ActivationQueueFullException">The queue holds <see cref="Capacity"/> messages; nothing was written.</exception>
     /// <remarks>The group commit answers asynchronously, so this await's state machine is pooled rather than allocated per activation.</remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<long> EnqueueAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
-        long sequence = await _queue.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+        // Reserved before the write, so concurrent enqueues cannot together pass the capacity.
+        if (Interlocked.Increment(ref _queued) > Capacity)
+        {
+            Interlocked.Decrement(ref _queued);
+            throw new ActivationQueueFullException(Capacity);
+        }
+
+        long sequence;
+        try
+        {
+            sequence = await _queue.EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not committed (a failed or cancelled group commit): the reservation goes back.
+            Interlocked.Decrement(ref _queued);
+            throw;
+        }
+
         _arrivals.Writer.TryWrite(0);
         return sequence;
     }
@@ -88,6 +125,17 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
     }
 
     /// <summary>Deletes every message below <paramref name="offset"/>: the feed commits only what has completed.</summary>
-    public ValueTask CommitAsync(int partition, long offset, CancellationToken cancellationToken) =>
-        _queue.CompleteBelowAsync(offset, cancellationToken);
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask CommitAsync(int partition, long offset, CancellationToken cancellationToken)
+    {
+        int completed = await _queue.CompleteBelowAsync(offset, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _queued, -completed);
+    }
+}
+
+/// <summary>The embedded queue holds its capacity of activations: the API answers 503 (the system is overloaded).</summary>
+public sealed class ActivationQueueFullException(long capacity)
+    : Exception($"The activation queue holds its capacity of {capacity} messages.")
+{
+    public long Capacity { get; } = capacity;
 }
