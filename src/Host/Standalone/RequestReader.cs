@@ -57,6 +57,27 @@ internal static class RequestReader
         return ApiPaths.IsEntityName(name);
     }
 
+    /// <summary>
+    /// A PUT of a named entity (a trigger, a rule): its name, OpenWhisk's <c>overwrite</c> flag and its body; null after
+    /// answering 400 (a bad name or flag) or 413.
+    /// </summary>
+    public static async Task<EntityPut?> ReadPutAsync(HttpContext context, string kind, int limit)
+    {
+        if (!TryName(context, out string name))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.BadName(kind, name));
+            return null;
+        }
+
+        if (!TryFlag(context.Request.Query, "overwrite", out bool overwrite, out string? badFlag))
+        {
+            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, badFlag);
+            return null;
+        }
+
+        return await ReadBodyAsync(context, limit) is { } body ? new EntityPut(name, overwrite, body) : null;
+    }
+
     public static bool TryPaging(HttpContext context, out int limit, out int skip, [NotNullWhen(false)] out string? error)
     {
         limit = DefaultListLimit;
@@ -113,3 +134,6 @@ internal static class RequestReader
         return false;
     }
 }
+
+/// <summary>What a PUT of a named entity carries: <see cref="RequestReader.ReadPutAsync"/>.</summary>
+internal readonly record struct EntityPut(string Name, bool Overwrite, byte[] Body);

@@ -44,19 +44,7 @@ internal sealed class RuleEndpoints(SqliteTriggerStore triggers, ActionResolver 
 
     public async Task PutAsync(HttpContext context, NamespaceKey key)
     {
-        if (!RequestReader.TryName(context, out string? name))
-        {
-            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, ApiErrors.BadName("rule", name));
-            return;
-        }
-
-        if (!RequestReader.TryFlag(context.Request.Query, "overwrite", out bool overwrite, out string? badFlag))
-        {
-            await ApiResponses.ErrorAsync(context, StatusCodes.Status400BadRequest, badFlag);
-            return;
-        }
-
-        if (await RequestReader.ReadBodyAsync(context, InvokeEndpoint.MaxPayloadBytes) is not { } body)
+        if (await RequestReader.ReadPutAsync(context, "rule", InvokeEndpoint.MaxPayloadBytes) is not (var name, var overwrite, var body))
         {
             return;
         }
