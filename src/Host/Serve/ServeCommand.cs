@@ -47,7 +47,6 @@ internal static class ServeCommand
             Extra = settings.KafkaExtra,
         };
         using KafkaClients clients = KafkaClients.Create(kafka, settings);
-        clients.Report(name);
         UserEventPublisher? userEvents = openWhisk.UserEventsEnabled
             ? new UserEventPublisher(clients.Producer, openWhisk.UserEventTopicPrefix + "events", name)
             : null;
@@ -80,6 +79,8 @@ internal static class ServeCommand
         }
 
         await engine.StartAsync();
+        // Reported from here on: a start that fails ends with its one line, not after the broker's retries.
+        clients.Report(name);
         clients.Consumer.Start();
         clients.ConcurrentConsumer?.Start();
         pinger.Start();
