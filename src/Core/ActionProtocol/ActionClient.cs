@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Text;
 using Perf.Invoker.Http;
@@ -78,6 +79,7 @@ public sealed class ActionClient : IDisposable
     }
 
     /// <summary>Sends /run and maps the answer; <paramref name="timeout"/> is the action's time limit.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ActionResponse> RunAsync(RunRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         using Http1Response response = await _pool.PostAsync(_run, s_writeRun, request, timeout, retryConnectRefused: false, cancellationToken).ConfigureAwait(false);

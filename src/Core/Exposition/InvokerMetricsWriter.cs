@@ -91,5 +91,9 @@ public sealed class InvokerMetricsWriter(InvokerMetrics metrics, ContainerPool p
         writer.WriteSample("invoker_memory_capacity_bytes"u8, pool.Options.UserMemoryMegabytes << 20);
         writer.WriteFamily("invoker_gc_heap_bytes"u8, "gauge"u8, "The managed heap after the last garbage collection (a soak watches it for growth)."u8);
         writer.WriteSample("invoker_gc_heap_bytes"u8, GC.GetGCMemoryInfo().HeapSizeBytes);
+        writer.WriteFamily("invoker_gc_allocated_bytes_total"u8, "counter"u8, "Bytes the process has allocated on the managed heap (divided by activations: what each one allocates)."u8);
+        writer.WriteSample("invoker_gc_allocated_bytes_total"u8, GC.GetTotalAllocatedBytes());
+        writer.WriteFamily("invoker_gc_collections_total"u8, "counter"u8, "Garbage collections of generation 0 (each collection of an older generation collects generation 0 too)."u8);
+        writer.WriteSample("invoker_gc_collections_total"u8, GC.CollectionCount(0));
     }
 }

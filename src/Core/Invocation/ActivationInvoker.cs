@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Perf.Invoker.Acknowledgements;
 using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Json;
@@ -54,7 +55,7 @@ public sealed class ActivationInvoker(
             }
 
             ActivationRecord record = CreateRecord(message, action, run, received);
-            await CompleteAsync(message, record, cancellationToken).ConfigureAwait(false);
+            await CompleteOnceAsync(message, record, cancellationToken).ConfigureAwait(false);
             return record;
         }
         finally
@@ -64,20 +65,26 @@ public sealed class ActivationInvoker(
     }
 
     /// <summary>Stores (as the store policy and the user's limits allow) and acknowledges a record, then sends its user event (when enabled).</summary>
-    public async Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken)
-    {
-        await CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, message.User.Limits, cancellationToken).ConfigureAwait(false);
-        userEvents?.Publish(message.User.Namespace.Uuid, record);
-    }
+    public Task CompleteAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken) =>
+        CompleteOnceAsync(message, record, cancellationToken).AsTask();
 
     /// <summary>
     /// Stores and acknowledges a record made without a whole message (a malformed message's error). Its user's limits
     /// are unknown; it is a whisk error, which every store level keeps.
     /// </summary>
     public Task CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, CancellationToken cancellationToken) =>
-        CompleteAsync(record, controller, transid, blocking, userLimits: default, cancellationToken);
+        CompleteAsync(record, controller, transid, blocking, userLimits: default, cancellationToken).AsTask();
 
-    private async Task CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, RawJson userLimits, CancellationToken cancellationToken)
+    /// <summary><see cref="CompleteAsync(ActivationMessage, ActivationRecord, CancellationToken)"/> for this type's own await: every activation completes here, so its state machine is pooled.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask CompleteOnceAsync(ActivationMessage message, ActivationRecord record, CancellationToken cancellationToken)
+    {
+        await CompleteAsync(record, message.RootControllerIndex, message.Transid, message.Blocking, message.User.Limits, cancellationToken).ConfigureAwait(false);
+        userEvents?.Publish(message.User.Namespace.Uuid, record);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask CompleteAsync(ActivationRecord record, ControllerInstanceId controller, TransactionId transid, bool blocking, RawJson userLimits, CancellationToken cancellationToken)
     {
         // Counted before the ack goes out, so whoever has seen the ack also sees it counted.
         Metrics.CountStatus(record.Response.StatusCode);

@@ -8,6 +8,15 @@ namespace Perf.Invoker.Json;
 /// <summary>Entry points for reading and writing <see cref="IJsonValue{TSelf}"/> types as whole documents.</summary>
 public static class JsonModel
 {
+    /// <summary>The scratch buffer's first size: an activation message of a small invoke fits.</summary>
+    private const int ScratchBytes = 4096;
+
+    /// <summary>A scratch buffer grown past this (a large document) is let go rather than kept by its thread.</summary>
+    private const int MaxScratchBytes = 256 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
     /// <summary>
     /// Reads one JSON document. Any problem with the input, syntax or shape, is a
     /// <see cref="JsonReadException"/> with a byte offset; nothing else is thrown for bad input.
@@ -52,12 +61,28 @@ public static class JsonModel
         writer.Flush();
     }
 
-    /// <summary>Writes one value into a new array (convenient, allocating; not for hot paths).</summary>
+    /// <summary>
+    /// Writes one value into a new array of exactly its size: the only allocation, since the value is written into a
+    /// scratch buffer kept per thread (an activation message grew a fresh buffer four times over, docs/performance.md §3).
+    /// </summary>
     public static byte[] ToUtf8Bytes<T>(T value) where T : IJsonValue<T>
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        Write(buffer, value);
-        return buffer.WrittenSpan.ToArray();
+        // Taken out while in use, so a value that serializes another inside its WriteJson gets a buffer of its own.
+        ArrayBufferWriter<byte> buffer = t_scratch ?? new ArrayBufferWriter<byte>(ScratchBytes);
+        t_scratch = null;
+        try
+        {
+            Write(buffer, value);
+            return buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            buffer.ResetWrittenCount();
+            if (buffer.Capacity <= MaxScratchBytes)
+            {
+                t_scratch = buffer;
+            }
+        }
     }
 
     public static string ToJsonString<T>(T value) where T : IJsonValue<T> => Encoding.UTF8.GetString(ToUtf8Bytes(value));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Containers;
@@ -153,7 +154,9 @@ public sealed partial class ContainerPool : IAsyncDisposable, IContainerProxyOwn
     /// Runs one activation: chooses a container, runs it there, and gives the slot back. A runtime that
     /// could not take the request (503, refused) is drained and the activation runs elsewhere.
     /// </summary>
-    public async Task<ActivationRun> RunAsync(string invocationNamespace, ActivationMessage message, ExecutableAction action, CancellationToken cancellationToken = default)
+    /// <remarks>Awaited once by its caller, so its state machine is pooled rather than allocated per activation.</remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<ActivationRun> RunAsync(string invocationNamespace, ActivationMessage message, ExecutableAction action, CancellationToken cancellationToken = default)
     {
         var key = PoolKey.For(invocationNamespace, action);
         if (Options.Concurrency.Check(action.Concurrency) is { } outOfRange)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Perf.Invoker.Containers;
 using Perf.Invoker.ActionProtocol;
 using Perf.Invoker.Logs;
@@ -11,7 +12,8 @@ public sealed partial class ContainerProxy
     /// Runs one activation in this container. The caller holds one of its slots and releases it
     /// through the pool afterwards, whatever happens here.
     /// </summary>
-    internal async Task<ProxyRun> RunAsync(ActivationMessage message, ExecutableAction action, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<ProxyRun> RunAsync(ActivationMessage message, ExecutableAction action, CancellationToken cancellationToken)
     {
         IContainer container;
         try
@@ -82,10 +84,12 @@ public sealed partial class ContainerProxy
         }
 
         // The runtime writes an activation's sentinels before its answer (runtimes/nodejs/README.md), so
-        // this wait is short; it is bounded for runtimes that crashed or do not write sentinels.
-        if (response.Kind != ActionResponseKind.Reschedule)
+        // this wait is short; it is bounded for runtimes that crashed or do not write sentinels. The bound's timer is
+        // removed as soon as the sentinels arrive: a Task.Delay per activation stayed queued for the whole bound and
+        // fired every time, a timer-queue cost per activation (docs/performance.md §3).
+        if (response.Kind != ActionResponseKind.Reschedule && !logs.Completion.IsCompleted)
         {
-            await Task.WhenAny(logs.Completion, Task.Delay(_owner.LogSentinelWait, time, CancellationToken.None)).ConfigureAwait(false);
+            await logs.Completion.WaitAsync(_owner.LogSentinelWait, time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         _logs.End(message.ActivationId, logs);

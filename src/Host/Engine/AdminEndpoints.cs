@@ -15,7 +15,10 @@ internal static class AdminEndpoints
     /// <summary>A slim Kestrel app listening on <paramref name="url"/>, serving <c>GET /ping</c>.</summary>
     public static WebApplication Build(string url)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // Configuration is read once: by default the host watches its content root (the working directory) recursively
+        // for appsettings changes, and a data directory under it (the default .data) then woke that watcher on every
+        // SQLite write, several times per activation (docs/performance.md §3).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.WebHost.UseUrls(url);
         builder.Logging.ClearProviders();
         var app = builder.Build();

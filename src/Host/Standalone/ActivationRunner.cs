@@ -37,7 +37,7 @@ internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWa
     {
         ActivationRecord? record = null;
         // Registered before the enqueue, so a fast activation's ack cannot arrive before anyone waits for it.
-        Task<ActivationRecord?> completion = waiters.Register(id);
+        ActivationWaiter completion = waiters.Register(id, wait, cancellationToken);
         try
         {
             // Durable before the answer: from here on a crash replays the activation instead of losing it.
@@ -54,7 +54,7 @@ internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWa
             bool completed = true;
             try
             {
-                record = await completion.WaitAsync(wait, cancellationToken);
+                record = await completion.Task;
             }
             catch (TimeoutException)
             {
@@ -69,7 +69,7 @@ internal sealed class ActivationRunner(EmbeddedActivationFeed feed, ActivationWa
         }
         finally
         {
-            waiters.Forget(id);
+            waiters.Forget(completion);
         }
 
         await handler.HandleAsync(record);

@@ -3,5 +3,6 @@ namespace Perf.Invoker.Host.Standalone;
 /// <summary>One namespace and its API key, <c>uuid:key</c> as OpenWhisk's basic auth carries it.</summary>
 internal sealed record NamespaceKey(string Namespace, string Uuid, string Key)
 {
-    public string ApiKey => $"{Uuid}:{Key}";
+    /// <summary>Formed once: every activation message carries it.</summary>
+    public string ApiKey { get; } = $"{Uuid}:{Key}";
 }

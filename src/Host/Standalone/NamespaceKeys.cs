@@ -14,9 +14,17 @@ internal sealed class NamespaceKeys
 
     private readonly Dictionary<string, NamespaceKey> _byUuid;
 
+    /// <summary><see cref="_byUuid"/> looked up by the characters of a request's uuid, without a string for them.</summary>
+    private readonly Dictionary<string, NamespaceKey>.AlternateLookup<ReadOnlySpan<char>> _byUuidChars;
+
+    /// <summary>Each key's secret as UTF-8, compared against a request's without encoding it per request.</summary>
+    private readonly Dictionary<string, byte[]> _secrets;
+
     private NamespaceKeys(Dictionary<string, NamespaceKey> byUuid, NamespaceKey first)
     {
         _byUuid = byUuid;
+        _byUuidChars = byUuid.GetAlternateLookup<ReadOnlySpan<char>>();
+        _secrets = byUuid.Values.ToDictionary(key => key.Uuid, key => Encoding.UTF8.GetBytes(key.Key), StringComparer.Ordinal);
         First = first;
     }
 
@@ -88,14 +96,18 @@ internal sealed class NamespaceKeys
             return null;
         }
 
-        string credentials = Encoding.UTF8.GetString(decoded[..length]);
-        int colon = credentials.IndexOf(':', StringComparison.Ordinal);
-        if (colon <= 0 || !_byUuid.TryGetValue(credentials[..colon], out NamespaceKey? key))
+        // Allocation-free, as it runs on every request: the uuid's characters and the secret's bytes stay on the stack.
+        ReadOnlySpan<byte> credentials = decoded[..length];
+        int colon = credentials.IndexOf((byte)':');
+        Span<char> uuid = stackalloc char[256];
+        if (colon <= 0
+            || !Encoding.UTF8.TryGetChars(credentials[..colon], uuid, out int uuidLength)
+            || !_byUuidChars.TryGetValue(uuid[..uuidLength], out NamespaceKey? key))
         {
             return null;
         }
 
         // Constant time: how long the comparison takes says nothing about how much of the key was right.
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(credentials[(colon + 1)..]), Encoding.UTF8.GetBytes(key.Key)) ? key : null;
+        return CryptographicOperations.FixedTimeEquals(credentials[(colon + 1)..], _secrets[key.Uuid]) ? key : null;
     }
 }

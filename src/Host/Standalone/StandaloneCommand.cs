@@ -37,7 +37,7 @@ internal static class StandaloneCommand
         }
 
         var embedded = new EmbeddedActivationFeed(new SqliteActivationQueue(engine.Database), settings.QueueMax);
-        var waiters = new ActivationWaiters();
+        using var waiters = new ActivationWaiters();
         var throttle = new NamespaceThrottle(keys.All.Select(k => k.Namespace), settings.Limits, limits, new InFlightActivations(waiters));
         engine.Compose(throttle.InFlight);
         engine.MoreMetrics = output => StandaloneMetrics.Write(output, throttle, embedded, engine.Actions);

@@ -30,6 +30,48 @@ public sealed class EmbeddedActivationFeedTests
     }
 
     [Fact]
+    public async Task Messages_accepted_further_ahead_of_the_feed_than_it_keeps_in_memory_come_out_from_the_queue_in_order()
+    {
+        using var temp = new TempDatabase();
+        var feed = new EmbeddedActivationFeed(new SqliteActivationQueue(temp.Database));
+        int count = CommittedMessages.Capacity + 100;
+        var sequences = new List<long>();
+        for (int i = 0; i < count; i++)
+        {
+            sequences.Add(await feed.EnqueueAsync(Encoding.UTF8.GetBytes($"m{i}")));
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            FeedMessage message = await feed.ReceiveAsync(CancellationToken.None);
+            Assert.Equal(sequences[i], message.Offset);
+            Assert.Equal($"m{i}", Encoding.UTF8.GetString(message.Value.Span));
+        }
+
+        // Past the backlog, hand-overs in memory again.
+        long next = await feed.EnqueueAsync("after"u8.ToArray());
+        Assert.Equal(next, (await feed.ReceiveAsync(CancellationToken.None)).Offset);
+    }
+
+    [Fact]
+    public async Task Messages_enqueued_concurrently_come_out_once_each_in_sequence_order()
+    {
+        using var temp = new TempDatabase();
+        var feed = new EmbeddedActivationFeed(new SqliteActivationQueue(temp.Database));
+        long[] sequences = await Task.WhenAll(Enumerable.Range(0, 2000).Select(i => Task.Run(() => feed.EnqueueAsync(Encoding.UTF8.GetBytes($"m{i}")).AsTask())));
+
+        long previous = 0;
+        foreach (long _ in sequences)
+        {
+            FeedMessage message = await feed.ReceiveAsync(CancellationToken.None);
+            Assert.True(message.Offset > previous, $"{message.Offset} after {previous}");
+            previous = message.Offset;
+        }
+
+        Assert.Equal(sequences.Max(), previous);
+    }
+
+    [Fact]
     public async Task Messages_recovered_from_the_queue_at_start_may_be_redelivered_and_those_accepted_since_may_not()
     {
         using var temp = new TempDatabase();

@@ -50,7 +50,7 @@ public sealed class ContainerPoolTests : IAsyncLifetime
         });
 
     private static Task<ActivationRun> Run(ContainerPool pool, ExecutableAction action, string content = "{}", string ns = "guest") =>
-        pool.RunAsync(ns, Activations.Message(content), action);
+        pool.RunAsync(ns, Activations.Message(content), action).AsTask();
 
     /// <summary>Lets runs through one at a time or all at once; a run blocks until released.</summary>
     private sealed class Gate

@@ -33,11 +33,14 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
         SingleReader = true,
     });
 
-    /// <summary>Taken from the queue, not yet handed to the feed; touched only by the feed's one poll loop.</summary>
+    /// <summary>Read from the queue, not yet handed to the feed; touched only by the feed's one poll loop.</summary>
     private readonly Queue<QueuedMessage> _taken = new(BatchSize);
 
-    /// <summary>The highest sequence number handed out; 0 at start, so a restart replays everything not committed.</summary>
-    private long _lastTaken;
+    /// <summary>
+    /// This process's enqueues, handed over in memory once committed, so the feed does not read them back; what it
+    /// lacks (and everything a predecessor left, since it starts at 0) is read from the queue.
+    /// </summary>
+    private readonly CommittedMessages _committed;
 
     /// <summary>
     /// The last sequence number in the queue when this feed opened it: the messages up to it were accepted by a
@@ -55,6 +58,7 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
         _queue = queue;
         _recoveredThrough = queue.LastSequence();
+        _committed = new CommittedMessages(_recoveredThrough);
         _queued = queue.CountAsync().AsTask().GetAwaiter().GetResult();
         Capacity = capacity;
     }
@@ -68,7 +72,10 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
     /// <summary>Whether an enqueue now would be refused; a cheap check before the work of building a message.</summary>
     public bool IsFull => Queued >= Capacity;
 
-    /// <summary>Appends an activation message; when this completes the message survives a crash of the process.</summary>
+    /// <summary>
+    /// Appends an activation message; when this completes the message survives a crash of the process. The feed takes the
+    /// message's bytes as they are: the caller must not change them afterwards.
+    /// </summary>
     /// <returns>The message's sequence number (its offset in the feed).</returns>
     /// <exception cref="ActivationQueueFullException">The queue holds <see cref="Capacity"/> messages; nothing was written.</exception>
     /// <remarks>The group commit answers asynchronously, so this await's state machine is pooled rather than allocated per activation.</remarks>
@@ -94,6 +101,7 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
             throw;
         }
 
+        _committed.Add(sequence, message);
         _arrivals.Writer.TryWrite(0);
         return sequence;
     }
@@ -104,21 +112,32 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
     public async ValueTask<FeedMessage> ReceiveAsync(CancellationToken cancellationToken)
     {
         QueuedMessage next;
-        while (!_taken.TryDequeue(out next))
+        while (!_taken.TryDequeue(out next) && !_committed.TryTakeNext(out next))
         {
-            // Consume the pending signal before querying: an enqueue committed after the query sets it again,
+            // Consume the pending signal before looking again: an enqueue handed over after the look sets it again,
             // so the wait below cannot miss a message.
             _arrivals.Reader.TryRead(out _);
-            foreach (QueuedMessage message in await _queue.TakeAsync(_lastTaken, BatchSize, cancellationToken).ConfigureAwait(false))
+            if (_committed.TryTakeNext(out next))
             {
-                _taken.Enqueue(message);
-                _lastTaken = message.Sequence;
+                break;
             }
 
-            if (_taken.Count == 0)
+            if (_committed.QueueAhead)
             {
-                await _arrivals.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<QueuedMessage> read = await _queue.TakeAsync(_committed.Taken, BatchSize, cancellationToken).ConfigureAwait(false);
+                foreach (QueuedMessage message in read)
+                {
+                    _taken.Enqueue(message);
+                }
+
+                if (read.Count > 0)
+                {
+                    _committed.TookFromQueue(read[^1].Sequence);
+                    continue;
+                }
             }
+
+            await _arrivals.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return new FeedMessage(Partition, next.Sequence, next.Message, MayBeRedelivered: next.Sequence <= _recoveredThrough);
