@@ -8,7 +8,10 @@
 # rounds of one process per client, rotating which goes first, so that the machine's other tenants hit all of
 # them; medians are reported. Every .NET process runs with DOTNET_TieredCompilation=0: the invoker is Native AOT,
 # fully compiled from the start, while a JIT process still recompiles hot code tiers several seconds in, which
-# a short run would charge to the client.
+# a short run would charge to the client. They also run with the invoker's thread-pool setting,
+# DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0 (src/Host's runtimeconfig: idle workers sleep instead of spinning in
+# sched_yield), for both clients alike: with the default spin, a client whose server is slower than it (the Node.js
+# runtime) pays for its workers' spinning in a way that swings ±20 % from run to run.
 # usage: bench/http/run.sh [SECONDS per run, default 2] [REPS, default 3]
 # env: WARMUP (s, default 1), PORT_BASE (default 3710), CELLS ("target:inflight:body …" to run a subset),
 #      OUT (results file to rewrite, default bench/results/http.md; "-" prints the section only),
@@ -31,7 +34,7 @@ if [ -n "${RAW:-}" ]; then
 else
   dotnet build "$root/bench/Perf.Invoker.Benchmarks" -c Release -v q -nologo >/dev/null
   dll=$(ls "$root"/bench/Perf.Invoker.Benchmarks/bin/Release/net*/Perf.Invoker.Benchmarks.dll | head -1)
-  export DOTNET_TieredCompilation=0
+  export DOTNET_TieredCompilation=0 DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0
 
   taskset -c 1 dotnet "$dll" --http-server "$server_port" >"$work/server.log" 2>&1 &
   pids+=($!)
