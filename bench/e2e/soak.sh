@@ -156,7 +156,7 @@ md=$out/soak.md
   echo
   echo "wrk in consecutive ${window} s slices (2 threads, $c connections, blocking result-only invokes; the action's concurrency 200),"
   echo "each window sampled in its middle; between slices a pause until the activations wrk abandoned at its end are done.
-Baseline: the window ending at ${warmup} s (RSS: the median of the minute ending there, against the median of the last minute). GC heap: $( [[ -n ${gc:-} ]] && echo 'invoker_gc_heap_bytes from /metrics' || echo 'not exported by /metrics (column empty)')."
+Baseline: the window ending at ${warmup} s (RSS: the median of the minute ending there, against the median of the last minute). GC heap: $( [[ -n $(awk -F, 'NR > 1 && $9 != "" { print; exit }' "$csv") ]] && echo 'invoker_gc_heap_bytes from /metrics' || echo 'not exported by /metrics (column empty)')."
   echo
   echo "| window | s | req/s | p50 ms | p99 ms | requests | failed | RSS MiB | GC heap MiB | threads | sockets | runtime processes | containers |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
