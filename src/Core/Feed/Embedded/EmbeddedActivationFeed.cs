@@ -42,6 +42,9 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
     /// </summary>
     private readonly CommittedMessages _committed;
 
+    /// <summary>Whether the feed has read the queue once; touched only by the feed's one poll loop.</summary>
+    private bool _queueRead;
+
     /// <summary>
     /// The last sequence number in the queue when this feed opened it: the messages up to it were accepted by a
     /// predecessor process, which may have run them before it crashed (they are <see cref="FeedMessage.MayBeRedelivered"/>).
@@ -122,9 +125,12 @@ public sealed class EmbeddedActivationFeed : IMessageSource, IOffsetCommitter
                 break;
             }
 
-            if (_committed.QueueAhead)
+            // The first receive reads the queue whatever the ring says: a queue the feed cannot read (a damaged store)
+            // stops the feed, and with it the invoker, at start rather than at the first message it was given.
+            if (_committed.QueueAhead || !_queueRead)
             {
                 IReadOnlyList<QueuedMessage> read = await _queue.TakeAsync(_committed.Taken, BatchSize, cancellationToken).ConfigureAwait(false);
+                _queueRead = true;
                 foreach (QueuedMessage message in read)
                 {
                     _taken.Enqueue(message);
